@@ -1,0 +1,251 @@
+package codec
+
+import (
+	"encoding/hex"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func scanAll(b []byte) []NALU {
+	var out []NALU
+	s := NewAnnexBScanner(b)
+	for n, ok := s.Next(); ok; n, ok = s.Next() {
+		out = append(out, n)
+	}
+	return out
+}
+
+func TestAnnexBScanner(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		want []NALU // Header is filled from the input
+	}{
+		{"empty", "", nil},
+		{"no start code", "65 88 84 00", nil},
+		{"only a 3-byte start code", "00 00 01", nil},
+		{"only start codes", "00 00 00 01 00 00 01 00 00 01", nil},
+		{"zeros after the last start code", "00 00 01 00 00 00", nil},
+		{"3-byte", "00 00 01 65 88", []NALU{{0, 3, 5, 0}}},
+		{"4-byte", "00 00 00 01 67 42 00 00 00 01 68 ce", []NALU{{0, 4, 6, 0}, {6, 10, 12, 0}}},
+		{"mixed 4 then 3", "00 00 00 01 67 42 00 00 01 68 ce 00 00 01 65 b8", []NALU{{0, 4, 6, 0}, {6, 9, 11, 0}, {11, 14, 16, 0}}},
+		{"leading zero bytes", "00 00 00 00 00 01 09 f0", []NALU{{0, 6, 8, 0}}},
+		{"garbage before the first start code", "ff 12 00 00 01 09 10", []NALU{{2, 5, 7, 0}}},
+		{"zero-length unit", "00 00 01 00 00 01 65 aa", []NALU{{0, 6, 8, 0}}},
+		{"zero-length unit between two", "00 00 01 65 00 00 01 00 00 00 01 41 9a", []NALU{{0, 3, 4, 0}, {4, 11, 13, 0}}},
+		{"trailing zeros at the end", "00 00 01 65 aa 00 00", []NALU{{0, 3, 5, 0}}},
+		{"trailing zeros between units", "00 00 01 65 aa 00 00 00 00 01 41 bb 00", []NALU{{0, 3, 5, 0}, {5, 10, 12, 0}}},
+		{"start code at the very end", "00 00 01 65 aa 00 00 01", []NALU{{0, 3, 5, 0}}},
+		{"emulation prevention is not a start code", "00 00 01 65 00 00 03 01 aa", []NALU{{0, 3, 9, 0}}},
+		{"0x01 bytes inside a unit", "00 00 01 67 01 01 00 01 02", []NALU{{0, 3, 9, 0}}},
+		{"one-byte unit", "00 00 01 09 00 00 01 09", []NALU{{0, 3, 4, 0}, {4, 7, 8, 0}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := unhex(t, tc.in)
+			for i := range tc.want {
+				tc.want[i].Header = b[tc.want[i].Start]
+			}
+			got := scanAll(b)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+			checkNALs(t, b, got)
+		})
+	}
+}
+
+// checkNALs verifies the invariants FuzzAnnexB relies on.
+func checkNALs(t testing.TB, b []byte, nals []NALU) {
+	t.Helper()
+	for i, n := range nals {
+		if n.Prefix < 0 || n.Prefix+3 > n.Start || n.Start >= n.End || n.End > len(b) {
+			t.Fatalf("unit %d: bad offsets %+v for len %d", i, n, len(b))
+		}
+		if b[n.Start-3] != 0 || b[n.Start-2] != 0 || b[n.Start-1] != 1 {
+			t.Fatalf("unit %d: no start code before %d", i, n.Start)
+		}
+		if n.Header != b[n.Start] {
+			t.Fatalf("unit %d: header %#x, byte %#x", i, n.Header, b[n.Start])
+		}
+		if n.End > n.Start+1 && b[n.End-1] == 0 {
+			t.Fatalf("unit %d: ends in a zero byte", i)
+		}
+		if i > 0 && nals[i-1].End != n.Prefix {
+			t.Fatalf("unit %d: gap or overlap: previous ends %d, this prefix %d", i, nals[i-1].End, n.Prefix)
+		}
+		for _, c := range b[n.Prefix : n.Start-3] {
+			if c != 0 {
+				// Zero-length units skipped in between hold start codes.
+				if c != 1 {
+					t.Fatalf("unit %d: non-zero byte %#x in its prefix", i, c)
+				}
+			}
+		}
+		if idx := strings.Index(string(b[n.Start:n.End]), "\x00\x00\x01"); idx >= 0 {
+			t.Fatalf("unit %d: start code inside at %d", i, n.Start+idx)
+		}
+	}
+	if len(nals) > 0 {
+		// After the last unit come only zeros and empty start codes.
+		rest := b[nals[len(nals)-1].End:]
+		for _, c := range rest {
+			if c > 1 {
+				t.Fatalf("byte %#x after the last unit", c)
+			}
+		}
+		if len(scanAll(rest)) != 0 {
+			t.Fatal("units after the last unit")
+		}
+	}
+}
+
+// nal builds an Annex-B unit with a 4-byte start code.
+func nal(h byte, payload ...byte) []byte { return append([]byte{0, 0, 0, 1, h}, payload...) }
+
+// nal3 builds one with a 3-byte start code.
+func nal3(h byte, payload ...byte) []byte { return append([]byte{0, 0, 1, h}, payload...) }
+
+const (
+	fm0  = 0x88 // first_mb_in_slice = 0: ue '1'
+	fmN  = 0x40 // first_mb_in_slice = 1: ue '010'
+	hSPS = 0x67
+	hPPS = 0x68
+	hIDR = 0x65
+	hP   = 0x41
+	hSEI = 0x06
+	hAUD = 0x09
+	hEOS = 0x0a
+	hB   = 0x01 // non-reference slice
+)
+
+func stream(units ...[]byte) []byte { return slices.Concat(units...) }
+
+type auWant struct {
+	nals     int
+	keyframe bool
+	sps      bool
+}
+
+func TestAccessUnitScanner(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want []auWant
+	}{
+		{"empty", nil, nil},
+		{"x264 style: parameter sets before IDR, one slice per picture",
+			stream(nal(hSPS, 0x42), nal(hPPS, 0xce), nal3(hIDR, fm0, 1), nal3(hP, fm0, 2), nal3(hP, fm0, 3), nal(hSPS, 0x42), nal(hPPS, 0xce), nal3(hIDR, fm0, 4)),
+			[]auWant{{3, true, true}, {1, false, false}, {1, false, false}, {3, true, true}}},
+		{"several slices per picture",
+			stream(nal(hIDR, fm0), nal(hIDR, fmN), nal(hIDR, fmN), nal(hP, fm0), nal(hP, fmN)),
+			[]auWant{{3, true, false}, {2, false, false}}},
+		{"access unit delimiters",
+			stream(nal(hAUD, 0xf0), nal(hSPS, 0x42), nal(hPPS, 0xce), nal(hIDR, fm0), nal(hAUD, 0xf0), nal(hP, fm0), nal(hAUD, 0xf0), nal(hB, fm0)),
+			[]auWant{{4, true, true}, {2, false, false}, {2, false, false}}},
+		{"SEI starts the next access unit",
+			stream(nal(hP, fm0), nal(hSEI, 5, 0x80), nal(hP, fm0)),
+			[]auWant{{1, false, false}, {2, false, false}}},
+		{"non-VCL units before the first slice stay together",
+			stream(nal(hSEI, 5, 0x80), nal(hSPS, 0x42), nal(hPPS, 0xce), nal(hIDR, fm0)),
+			[]auWant{{4, true, true}}},
+		{"end of sequence belongs to the picture before",
+			stream(nal(hIDR, fm0), nal(hEOS), nal(hIDR, fm0)),
+			[]auWant{{2, true, false}, {1, true, false}}},
+		{"stream joined mid-picture",
+			stream(nal(hP, fmN), nal(hP, fm0)),
+			[]auWant{{1, false, false}, {1, false, false}}},
+		{"slice without payload does not start a picture",
+			stream(nal(hP, fm0), nal(hP)),
+			[]auWant{{2, false, false}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []auWant
+			var aus []AccessUnit
+			s := NewAccessUnitScanner(tc.in)
+			for au, ok := s.Next(); ok; au, ok = s.Next() {
+				got = append(got, auWant{au.NALs, au.Keyframe, au.HasSPS})
+				aus = append(aus, au)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+			checkAUs(t, tc.in, aus)
+		})
+	}
+}
+
+func checkAUs(t testing.TB, b []byte, aus []AccessUnit) {
+	t.Helper()
+	for i, au := range aus {
+		if au.Start < 0 || au.Start >= au.End || au.End > len(b) || au.NALs < 1 {
+			t.Fatalf("AU %d: bad %+v", i, au)
+		}
+		if i > 0 && aus[i-1].End != au.Start {
+			t.Fatalf("AU %d: starts %d, previous ends %d", i, au.Start, aus[i-1].End)
+		}
+		if au.Keyframe != IsKeyframe(b[au.Start:au.End]) {
+			t.Fatalf("AU %d: keyframe %v disagrees with IsKeyframe", i, au.Keyframe)
+		}
+		if n := len(scanAll(b[au.Start:au.End])); n != au.NALs {
+			t.Fatalf("AU %d: %d units, rescanned %d", i, au.NALs, n)
+		}
+	}
+	nals := scanAll(b)
+	total := 0
+	for _, au := range aus {
+		total += au.NALs
+	}
+	if total != len(nals) {
+		t.Fatalf("AUs hold %d units of %d", total, len(nals))
+	}
+}
+
+func TestParameterSets(t *testing.T) {
+	b := stream(nal(hAUD, 0xf0), nal(hSPS, 0x42, 0xc0), nal(hPPS, 0xce), nal(hIDR, fm0), nal(hSPS, 0x4d))
+	sps, pps := ParameterSets(b)
+	if !slices.Equal(sps, []byte{hSPS, 0x42, 0xc0}) || !slices.Equal(pps, []byte{hPPS, 0xce}) {
+		t.Errorf("sps %x pps %x", sps, pps)
+	}
+	if sps, pps := ParameterSets(nal(hP, fm0)); sps != nil || pps != nil {
+		t.Error("found parameter sets in a P slice")
+	}
+	if !IsKeyframe(b) || IsKeyframe(nal(hP, fm0)) || IsKeyframe(nil) {
+		t.Error("IsKeyframe")
+	}
+}
+
+func TestNALType(t *testing.T) {
+	if TypeOf(0x65) != NALIDR || RefIDC(0x65) != 3 || RefIDC(0x01) != 0 || ForbiddenBit(0x65) || !ForbiddenBit(0xe5) {
+		t.Error("header accessors")
+	}
+	if NALIDR.String() != "IDR" || NALType(23).String() != "NAL(23)" || !NALIDR.IsVCL() || NALSPS.IsVCL() {
+		t.Error("String/IsVCL")
+	}
+}
+
+func TestScannerAllocs(t *testing.T) {
+	b := stream(nal(hSPS, 0x42), nal(hPPS, 0xce), nal3(hIDR, fm0, 1), nal3(hP, fm0, 2), nal3(hP, fmN, 2))
+	n := testing.AllocsPerRun(100, func() {
+		s := NewAccessUnitScanner(b)
+		for _, ok := s.Next(); ok; _, ok = s.Next() {
+		}
+		if !IsKeyframe(b) {
+			t.Fatal()
+		}
+		sps, _ := ParameterSets(b)
+		_ = sps
+	})
+	if n != 0 {
+		t.Errorf("%v allocs", n)
+	}
+}
