@@ -3,6 +3,7 @@ package hw
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 )
 
@@ -194,4 +195,16 @@ func (f *PositionFeed) Close() {
 		close(s.ch)
 	}
 	f.subs = nil
+}
+
+// PresetList returns the presets of a name → position map sorted by name,
+// as PTZ.Presets must, in a fresh slice. Drivers keep presets in a map and
+// call this under their own lock.
+func PresetList(presets map[string]Position) []Preset {
+	out := make([]Preset, 0, len(presets))
+	for n, pos := range presets {
+		out = append(out, Preset{Name: n, Position: pos})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

@@ -2,9 +2,7 @@ package synthetic
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/cluecam/cluecam/hw"
 )
@@ -55,17 +53,13 @@ func h264Info() hw.DeviceInfo {
 // nominal bitrate at the current frame rate does not exceed the target (or
 // the lowest) and switches to it at the next IDR.
 type H264Camera struct {
-	clock  hw.Clock
-	timer  hw.Timer
-	clips  *clipSet
-	slots  *hw.Slots
-	opts   H264Options
-	info   hw.DeviceInfo
-	closed func() // tells the provider the device is free again
+	clock hw.Clock
+	clips *clipSet
+	slots *hw.Slots
+	opts  H264Options
+	info  hw.DeviceInfo
 
-	mu        sync.Mutex
-	streaming bool
-	isClosed  bool
+	lifecycle // mu guards lifecycle and the fields below
 	pace      pacer
 	mode      hw.VideoMode
 	pos       int  // clip frame to deliver next
@@ -103,7 +97,7 @@ func NewH264Camera(clock hw.Clock, opts *H264Options) (*H264Camera, error) {
 	if o.StartFrame < 0 || o.StartFrame >= clips.frames() {
 		return nil, fmt.Errorf("synthetic: %s: start frame %d outside the %d-frame clip", IDH264, o.StartFrame, clips.frames())
 	}
-	c := &H264Camera{clock: clock, timer: clock.NewTimer(), clips: clips, slots: hw.NewSlots(o.Buffers), opts: o, info: h264Info()}
+	c := &H264Camera{clock: clock, lifecycle: lifecycle{id: IDH264, timer: clock.NewTimer()}, clips: clips, slots: hw.NewSlots(o.Buffers), opts: o, info: h264Info()}
 	c.mode = h264Modes[0]
 	c.target = clips.clips[0].bitrate
 	if o.Bitrate > 0 {
@@ -142,28 +136,12 @@ func (c *H264Camera) Start(mode hw.VideoMode) error {
 
 // ReadFrame waits for the next frame time and returns the next access unit.
 func (c *H264Camera) ReadFrame(ctx context.Context) (hw.Frame, error) {
-	for {
-		c.mu.Lock()
-		switch {
-		case c.isClosed:
-			c.mu.Unlock()
-			return hw.Frame{}, wrap(IDH264, hw.ErrClosed)
-		case !c.streaming:
-			c.mu.Unlock()
-			return hw.Frame{}, wrap(IDH264, hw.ErrNotStreaming)
-		}
-		now := c.clock.Now()
-		if at, _ := c.pace.due(now); now < at {
-			c.mu.Unlock()
-			if err := c.timer.SleepUntil(ctx, at); err != nil && !errors.Is(err, hw.ErrWoken) {
-				return hw.Frame{}, err
-			}
-			continue
-		}
-		f, err := c.frameLocked()
-		c.mu.Unlock()
-		return f, err
+	if err := c.awaitDue(ctx, c.clock, &c.pace); err != nil {
+		return hw.Frame{}, err
 	}
+	f, err := c.frameLocked()
+	c.mu.Unlock()
+	return f, err
 }
 
 // frameLocked hands out the next clip frame.
@@ -240,36 +218,6 @@ func (c *H264Camera) TargetBitrate() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.target
-}
-
-// Stop ends streaming and wakes a blocked ReadFrame.
-func (c *H264Camera) Stop() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.isClosed {
-		return wrap(IDH264, hw.ErrClosed)
-	}
-	c.streaming = false
-	c.timer.Wake()
-	return nil
-}
-
-// Close stops the camera; frames still held stay readable (the clip is
-// embedded) and releasing them stays safe.
-func (c *H264Camera) Close() error {
-	c.mu.Lock()
-	if c.isClosed {
-		c.mu.Unlock()
-		return nil
-	}
-	c.isClosed, c.streaming = true, false
-	c.timer.Wake()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed != nil {
-		closed()
-	}
-	return nil
 }
 
 // OutstandingFrames returns how many frames are held by the caller.

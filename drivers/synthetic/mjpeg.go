@@ -2,10 +2,8 @@ package synthetic
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image/jpeg"
-	"sync"
 
 	"github.com/cluecam/cluecam/hw"
 )
@@ -80,17 +78,13 @@ func (j *jpegBuf) Flush() error                { return nil }
 // target shows within a few frames. Frame buffers come from a small fixed
 // pool and return to it on Release.
 type MJPEGCamera struct {
-	clock  hw.Clock
-	timer  hw.Timer
-	slots  *hw.Slots
-	bufs   []jpegBuf
-	opts   MJPEGOptions
-	info   hw.DeviceInfo
-	closed func()
+	clock hw.Clock
+	slots *hw.Slots
+	bufs  []jpegBuf
+	opts  MJPEGOptions
+	info  hw.DeviceInfo
 
-	mu        sync.Mutex
-	streaming bool
-	isClosed  bool
+	lifecycle // mu guards lifecycle and the fields below
 	pace      pacer
 	mode      hw.VideoMode
 	pat       *pattern
@@ -133,7 +127,7 @@ func NewMJPEGCamera(clock hw.Clock, opts *MJPEGOptions) (*MJPEGCamera, error) {
 		o.Bitrate = defaultMJPEGRate
 	}
 	c := &MJPEGCamera{
-		clock: clock, timer: clock.NewTimer(), slots: hw.NewSlots(o.Buffers), bufs: make([]jpegBuf, o.Buffers),
+		clock: clock, lifecycle: lifecycle{id: IDMJPEG, timer: clock.NewTimer()}, slots: hw.NewSlots(o.Buffers), bufs: make([]jpegBuf, o.Buffers),
 		opts: o, info: mjpegInfo(o.Modes), quality: startQuality,
 	}
 	c.target = clampBitrate(o.Bitrate)
@@ -173,28 +167,12 @@ func (c *MJPEGCamera) Start(mode hw.VideoMode) error {
 
 // ReadFrame waits for the next frame time, draws and encodes the frame.
 func (c *MJPEGCamera) ReadFrame(ctx context.Context) (hw.Frame, error) {
-	for {
-		c.mu.Lock()
-		switch {
-		case c.isClosed:
-			c.mu.Unlock()
-			return hw.Frame{}, wrap(IDMJPEG, hw.ErrClosed)
-		case !c.streaming:
-			c.mu.Unlock()
-			return hw.Frame{}, wrap(IDMJPEG, hw.ErrNotStreaming)
-		}
-		now := c.clock.Now()
-		if at, _ := c.pace.due(now); now < at {
-			c.mu.Unlock()
-			if err := c.timer.SleepUntil(ctx, at); err != nil && !errors.Is(err, hw.ErrWoken) {
-				return hw.Frame{}, err
-			}
-			continue
-		}
-		f, err := c.frameLocked()
-		c.mu.Unlock()
-		return f, err
+	if err := c.awaitDue(ctx, c.clock, &c.pace); err != nil {
+		return hw.Frame{}, err
 	}
+	f, err := c.frameLocked()
+	c.mu.Unlock()
+	return f, err
 }
 
 func (c *MJPEGCamera) frameLocked() (hw.Frame, error) {
@@ -255,36 +233,6 @@ func (c *MJPEGCamera) TargetBitrate() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.target
-}
-
-// Stop ends streaming and wakes a blocked ReadFrame.
-func (c *MJPEGCamera) Stop() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.isClosed {
-		return wrap(IDMJPEG, hw.ErrClosed)
-	}
-	c.streaming = false
-	c.timer.Wake()
-	return nil
-}
-
-// Close stops the camera. Frame buffers are plain memory, so held frames
-// stay readable; releasing them stays safe.
-func (c *MJPEGCamera) Close() error {
-	c.mu.Lock()
-	if c.isClosed {
-		c.mu.Unlock()
-		return nil
-	}
-	c.isClosed, c.streaming = true, false
-	c.timer.Wake()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed != nil {
-		closed()
-	}
-	return nil
 }
 
 // OutstandingFrames returns how many frames are held by the caller.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"sync"
 	"time"
 
@@ -246,12 +245,7 @@ func (p *PTZ) SetPreset(name string) error {
 func (p *PTZ) Presets() []hw.Preset {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]hw.Preset, 0, len(p.presets))
-	for n, pos := range p.presets {
-		out = append(out, hw.Preset{Name: n, Position: pos})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return hw.PresetList(p.presets)
 }
 
 // Stop halts the head; if it was moving, subscribers learn where it

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/cluecam/cluecam/hw"
 )
@@ -50,17 +49,13 @@ const (
 // on the same clock as video frames. The phase runs on across periods (and
 // across dropped periods, as the real tone would have).
 type Tone struct {
-	clock  hw.Clock
-	timer  hw.Timer
-	opts   ToneOptions
-	amp    float64
-	step   float64 // phase step per sample, in cycles
-	info   hw.DeviceInfo
-	closed func()
+	clock hw.Clock
+	opts  ToneOptions
+	amp   float64
+	step  float64 // phase step per sample, in cycles
+	info  hw.DeviceInfo
 
-	mu        sync.Mutex
-	streaming bool
-	isClosed  bool
+	lifecycle // mu guards lifecycle and the fields below
 	pace      pacer
 	cfg       hw.AudioConfig
 	phase     float64 // in cycles, [0, 1)
@@ -104,7 +99,7 @@ func NewTone(clock hw.Clock, opts *ToneOptions) (*Tone, error) {
 			return nil, wrap(IDTone, fmt.Errorf("format %v: %w", f, hw.ErrUnsupportedMode))
 		}
 	}
-	return &Tone{clock: clock, timer: clock.NewTimer(), opts: o, amp: 32767 * math.Pow(10, level/20), info: toneInfo(o.Formats)}, nil
+	return &Tone{clock: clock, lifecycle: lifecycle{id: IDTone, timer: clock.NewTimer()}, opts: o, amp: 32767 * math.Pow(10, level/20), info: toneInfo(o.Formats)}, nil
 }
 
 // Info describes the device.
@@ -209,33 +204,4 @@ func (t *Tone) fillLocked(dst []int16) {
 		}
 	}
 	t.phase = ph
-}
-
-// Stop ends capture and wakes a blocked ReadPeriod.
-func (t *Tone) Stop() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.isClosed {
-		return wrap(IDTone, hw.ErrClosed)
-	}
-	t.streaming = false
-	t.timer.Wake()
-	return nil
-}
-
-// Close stops capture and frees the device.
-func (t *Tone) Close() error {
-	t.mu.Lock()
-	if t.isClosed {
-		t.mu.Unlock()
-		return nil
-	}
-	t.isClosed, t.streaming = true, false
-	t.timer.Wake()
-	closed := t.closed
-	t.mu.Unlock()
-	if closed != nil {
-		closed()
-	}
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"sync"
 	"testing"
 
@@ -214,12 +213,7 @@ func (p *PTZ) SetPreset(name string) error {
 func (p *PTZ) Presets() []hw.Preset {
 	p.pmu.Lock()
 	defer p.pmu.Unlock()
-	out := make([]hw.Preset, 0, len(p.presets))
-	for n, pos := range p.presets {
-		out = append(out, hw.Preset{Name: n, Position: pos})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return hw.PresetList(p.presets)
 }
 
 // Subscribe follows the hw.PTZ delivery rule (see hw.PositionFeed).
