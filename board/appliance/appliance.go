@@ -228,12 +228,24 @@ func audioFormat(formats []hw.AudioFormat, c config.Capture) (hw.AudioFormat, bo
 
 // probeCapture binds c to a device and proves it delivers media.
 func (a *Appliance) probeCapture(ctx context.Context, inv *hw.Inventory, devs []hw.DeviceInfo, c config.Capture) (Capture, error) {
-	d, err := resolveDevice(devs, c)
+	bound, err := bindCapture(devs, c)
 	if err != nil {
 		return Capture{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.opts.ProbeTimeout)
 	defer cancel()
+	if c.Media == config.MediaAudio {
+		return bound, probeAudio(ctx, inv, bound.Device, bound.Audio)
+	}
+	return bound, probeVideo(ctx, inv, bound.Device, bound.Video)
+}
+
+// bindCapture picks c's device among devs and the mode it runs in.
+func bindCapture(devs []hw.DeviceInfo, c config.Capture) (Capture, error) {
+	d, err := resolveDevice(devs, c)
+	if err != nil {
+		return Capture{}, err
+	}
 	bound := Capture{Name: c.Name, Media: c.Media, Device: d.ID}
 	if c.Media == config.MediaAudio {
 		f, ok := audioFormat(d.Formats, c)
@@ -241,14 +253,14 @@ func (a *Appliance) probeCapture(ctx context.Context, inv *hw.Inventory, devs []
 			return Capture{}, fmt.Errorf("device %q has no S16LE %d Hz × %d format (it offers %v): %w", d.ID, c.Rate, c.Channels, d.Formats, hw.ErrUnsupportedMode)
 		}
 		bound.Audio = f
-		return bound, probeAudio(ctx, inv, d.ID, f)
+		return bound, nil
 	}
 	m, ok := videoMode(d.Modes, c)
 	if !ok {
 		return Capture{}, fmt.Errorf("device %q has no %s %dx%d@%d mode (it offers %v): %w", d.ID, c.Format, c.Width, c.Height, c.Framerate, d.Modes, hw.ErrUnsupportedMode)
 	}
 	bound.Video = m
-	return bound, probeVideo(ctx, inv, d.ID, m)
+	return bound, nil
 }
 
 // probeVideo starts the source and waits for one frame.

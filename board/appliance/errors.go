@@ -2,6 +2,10 @@ package appliance
 
 import "errors"
 
-// errNoDriver: the configuration names a device kind this build cannot drive
-// yet (real PTZ drivers arrive with the hardware drivers).
-var errNoDriver = errors.New("appliance: no driver for this device kind in this build")
+var (
+	// errNoDriver: the configuration names a device kind this build cannot
+	// drive yet (real PTZ drivers arrive with the hardware drivers).
+	errNoDriver = errors.New("appliance: no driver for this device kind in this build")
+	// errNotApplied: no configuration has been applied yet.
+	errNotApplied = errors.New("appliance: no configuration applied")
+)

@@ -39,6 +39,7 @@ type Config struct {
 	Security Security
 	Scenes   []Scene
 	Captures []Capture
+	MCCs     []MCC
 	PTZ      []PTZ
 	Network  Network
 	SSH      SSH
@@ -282,6 +283,39 @@ var personTypes = []string{"presenter", "timekeeper", "attendee", "minute taker"
 type Person struct {
 	Name  string   // xCard fn; required
 	Roles []string // RFC 8846 §21.1.3 person types: "presenter", "attendee", ...
+}
+
+// MCC policy tokens (RFC 8846 §11.10, RFC 8845 §7.2.1.2); others would
+// need an out-of-band agreement with the peer.
+const (
+	PolicySoundLevel = "SoundLevel" // the loudest speaker (index 0), the previous one (1), …
+	PolicyRoundRobin = "RoundRobin" // one source after the other, by time
+)
+
+// MCC is a Multiple Content Capture (RFC 8845 §7.2): one stream that
+// switches between video captures, e.g. to the camera of whoever speaks.
+// The box switches by forwarding the running camera's stream, so it needs
+// no encoder of its own; it cannot compose several cameras into one
+// picture.
+type MCC struct {
+	// Name is [A-Za-z0-9_-]{1,32}, unique among captures and MCCs (it
+	// becomes the captureID).
+	Name string
+	// Scene names the [[scene]] the MCC belongs to; defaults to the scene
+	// of its captures when they share one, else to the only scene.
+	Scene       string
+	Description string // "" when unset; disclosed only with "descriptions"
+	// Captures names at least two video [[capture]]s, each once.
+	Captures []string
+	// Policy is "SoundLevel:N" or "RoundRobin:N"; "" leaves it unsaid.
+	Policy string
+	// MaxCaptures is how many captures are shown at once; default 1.
+	// Only 1 (switching) is supported: showing several at once would need
+	// a compositor.
+	MaxCaptures int
+	// AllowSubsetChoice lets the far end pick which of Captures it wants
+	// (RFC 8846 §11.9); with MaxCaptures 1 that pins one camera.
+	AllowSubsetChoice bool
 }
 
 // PTZ driver names.

@@ -683,3 +683,66 @@ func TestSecretNeverPrints(t *testing.T) {
 		}
 	}
 }
+
+func TestMCC(t *testing.T) {
+	// minimal's "cam", a second camera and a microphone.
+	caps := "[[capture]]\nname = \"cam2\"\nmedia = \"video\"\n[[capture]]\nname = \"mic\"\nmedia = \"audio\"\n"
+	mcc := caps + "[[mcc]]\n"
+	twoScenes := `[identity]
+sip_uri = "sip:box@127.0.0.1"
+[[scene]]
+name = "room"
+[[scene]]
+name = "stage"
+[[capture]]
+name = "cam"
+media = "video"
+scene = "room"
+[[capture]]
+name = "cam2"
+media = "video"
+scene = "stage"
+`
+	area := "area_of_capture = { bottom_left = [-1, 3, 0], bottom_right = [1, 3, 0], top_left = [-1, 3, 1], top_right = [1, 3, 1] }\n"
+	runCases(t, []validationCase{
+		{name: "switched", doc: mcc + "name = \"speaker\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"SoundLevel:0\"\nallow_subset_choice = true\ndescription = \"who speaks\"\n"},
+		{name: "round robin, explicit scene and max", doc: mcc + "name = \"tour\"\ncaptures = [\"cam2\", \"cam\"]\npolicy = \"RoundRobin:12\"\nscene = \"room\"\nmax_captures = 1\n"},
+		{name: "two scenes with scene given", full: true, doc: twoScenes + "[[mcc]]\nname = \"x\"\nscene = \"stage\"\ncaptures = [\"cam\", \"cam2\"]\n"},
+		{name: "missing name and captures", doc: caps + "[[mcc]] #!\npolicy = \"RoundRobin:1\"\n", want: []string{"mcc[0].name: required", "mcc[0].captures: required"}},
+		{name: "name of a capture", doc: mcc + "name = \"cam\" #!\ncaptures = [\"cam\", \"cam2\"]\n", want: []string{`mcc[0].name: name "cam" is already a [[capture]]'s`}},
+		{name: "duplicate MCC", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\n[[mcc]]\nname = \"x\" #!\ncaptures = [\"cam\", \"cam2\"]\n", want: []string{`mcc[1].name: duplicate MCC name "x"`}},
+		{name: "bad name", doc: mcc + "name = \"the speaker\" #!\ncaptures = [\"cam\", \"cam2\"]\n", want: []string{"mcc[0].name: expected name of 1 to 32"}},
+		{name: "unknown capture", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"nope\"] #!\n", want: []string{`mcc[0].captures[1]: no [[capture]] named "nope"; defined: "cam", "cam2"`}},
+		{name: "audio capture", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"mic\"] #!\n", want: []string{`mcc[0].captures[1]: "mic" is an audio capture; an MCC switches between video captures`}},
+		{name: "one capture", doc: mcc + "name = \"x\"\ncaptures = [\"cam\"] #!\n", want: []string{"mcc[0].captures: an MCC switches between at least two captures, found 1"}},
+		{name: "capture twice", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam\"] #!\n", want: []string{"mcc[0].captures[1]: duplicate of mcc[0].captures[0]"}},
+		{name: "captures not a list", doc: mcc + "name = \"x\"\ncaptures = \"cam\" #!\n", want: []string{"mcc[0].captures: expected array"}, class: ErrType},
+		{name: "policy", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"Loudest:0\" #!\n", want: []string{`mcc[0].policy: expected "SoundLevel:N" or "RoundRobin:N"`}},
+		{name: "policy without index", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"SoundLevel\" #!\n", want: []string{`mcc[0].policy: expected`}},
+		{name: "composed", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\nmax_captures = 2 #!\n", want: []string{"mcc[0].max_captures: only 1 is supported: showing 2 captures at once needs a compositor"}},
+		{name: "max over the captures", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\nmax_captures = 3 #!\n", want: []string{"mcc[0].max_captures: expected integer 1..2, found 3"}},
+		{name: "subset choice type", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\nallow_subset_choice = \"yes\" #!\n", want: []string{"mcc[0].allow_subset_choice: expected boolean"}, class: ErrType},
+		{name: "unknown scene", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\nscene = \"hall\" #!\n", want: []string{`mcc[0].scene: no [[scene]] named "hall"; defined: "room"`}},
+		{name: "unknown key", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\ncontent = [] #!\n", want: []string{"mcc[0].content: unknown key"}, class: ErrUnknownKey},
+		{name: "scene needed across scenes", full: true, doc: twoScenes + "[[mcc]] #!\nname = \"x\"\ncaptures = [\"cam\", \"cam2\"]\n", want: []string{"mcc[0].scene: required: its captures belong to different scenes"}},
+		{name: "PTZ camera needs its point of capture", doc: "ptz = \"head\"\n[capture.geometry] #!\n" + area + "[[ptz]]\nname = \"head\"\ndriver = \"synthetic\"\n",
+			want: []string{"capture[0].geometry.point_of_capture: required: a camera on a PTZ head turns about its point of capture"}},
+		{name: "PTZ camera with its point of capture", doc: "ptz = \"head\"\n[capture.geometry]\npoint_of_capture = [0, 0, 1]\n" + area + "[[ptz]]\nname = \"head\"\ndriver = \"synthetic\"\n"},
+	})
+}
+
+func TestMCCDecoded(t *testing.T) {
+	c, err := Parse("t.toml", []byte(minimal+"[[capture]]\nname = \"cam2\"\nmedia = \"video\"\n[[mcc]]\nname = \"speaker\"\ncaptures = [\"cam\", \"cam2\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []MCC{{Name: "speaker", Scene: "room", Captures: []string{"cam", "cam2"}, MaxCaptures: 1}}
+	if !reflect.DeepEqual(c.MCCs, want) {
+		t.Errorf("MCCs = %+v, want %+v", c.MCCs, want)
+	}
+	ex := parseExample(t)
+	want = []MCC{{Name: "speaker", Scene: "room", Captures: []string{"main", "wide"}, Policy: "SoundLevel:0", MaxCaptures: 1}}
+	if !reflect.DeepEqual(ex.MCCs, want) {
+		t.Errorf("example MCCs = %+v, want %+v", ex.MCCs, want)
+	}
+}

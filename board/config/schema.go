@@ -16,7 +16,7 @@ import (
 // not file order: the SIP username defaults from the identity, captures refer
 // to scenes and PTZ heads, and the RTP port range must avoid the SIP port.
 func (d *decoder) config(root *node, c *Config) {
-	var identity, sip, security, scene, capture, ptz, network, ssh, logT, watchdog *node
+	var identity, sip, security, scene, capture, mcc, ptz, network, ssh, logT, watchdog *node
 	keep := func(dst **node) func(string, *node) {
 		return func(_ string, v *node) { *dst = v }
 	}
@@ -26,6 +26,7 @@ func (d *decoder) config(root *node, c *Config) {
 		{"security", keep(&security)},
 		{"scene", keep(&scene)},
 		{"capture", keep(&capture)},
+		{"mcc", keep(&mcc)},
 		{"ptz", keep(&ptz)},
 		{"network", keep(&network)},
 		{"ssh", keep(&ssh)},
@@ -39,6 +40,7 @@ func (d *decoder) config(root *node, c *Config) {
 	c.Scenes, scenesOK = d.scenes(scene)
 	c.PTZ, ptzOK = d.ptzs(ptz)
 	c.Captures = d.captures(capture, c, scenesOK, ptzOK, scene)
+	c.MCCs = d.mccs(mcc, c, scenesOK)
 	d.network(network, &c.Network, &c.SIP, sip, sipListenOK)
 	d.ssh(ssh, &c.SSH)
 	d.fields("log", logT, []field{
@@ -431,11 +433,158 @@ func (d *decoder) capture(p string, t *node, seen map[string]pos) (Capture, bool
 	}
 	if geometryT != nil {
 		cp.Geometry = d.geometry(join(p, "geometry"), geometryT, cp.Media)
+		if g := cp.Geometry; g != nil && cp.PTZ != "" && g.AreaOfCapture != nil && geometryT.get("point_of_capture") == nil {
+			// The head turns the camera about its position; without it the
+			// area of capture cannot follow the head.
+			d.required(join(p, "geometry"), geometryT, "point_of_capture", "a camera on a PTZ head turns about its point of capture")
+		}
 	}
 	if personT != nil {
 		cp.People = d.people(join(p, "person"), personT)
 	}
 	return cp, true
+}
+
+// mccs decodes [[mcc]] (RFC 8845 §7.2 Multiple Content Captures), after
+// the scenes and captures they refer to.
+func (d *decoder) mccs(v *node, c *Config, scenesOK bool) []MCC {
+	if v == nil {
+		return nil
+	}
+	captures := map[string]*Capture{}
+	for i := range c.Captures {
+		captures[c.Captures[i].Name] = &c.Captures[i]
+	}
+	var out []MCC
+	seen := map[string]pos{}
+	for i, t := range d.tables("mcc", v) {
+		if t == nil {
+			continue
+		}
+		p := index("mcc", i)
+		m := MCC{MaxCaptures: 1}
+		capsOK := false
+		if !d.fields(p, t, []field{
+			{"name", func(k string, v *node) {
+				if !d.name(&m.Name, k, v) {
+					return
+				}
+				if captures[m.Name] != nil {
+					// RFC 8846 §11.1: the name becomes a captureID, unique in
+					// the advertisement.
+					d.invalid(k, v, "name %q is already a [[capture]]'s; captures and MCCs share one name space (the captureID)", m.Name)
+					return
+				}
+				d.unique(seen, "MCC name", m.Name, k, v)
+			}},
+			{"scene", func(k string, v *node) { d.name(&m.Scene, k, v) }},
+			{"description", func(k string, v *node) { d.text(&m.Description, k, v, 256) }},
+			{"captures", func(k string, v *node) {
+				l, ok := d.stringList(k, v, "name of a video [[capture]]", func(k string, e *node, s string) bool {
+					cp := captures[s]
+					switch {
+					case cp == nil:
+						names := make([]string, 0, len(c.Captures))
+						for _, x := range c.Captures {
+							if x.Media == MediaVideo {
+								names = append(names, x.Name)
+							}
+						}
+						d.invalid(k, e, "no [[capture]] named %s%s", quoteShort(s), known(names))
+						return false
+					case cp.Media != MediaVideo:
+						// RFC 8845 §7.2: one media type per MCC; the box switches video.
+						d.invalid(k, e, "%q is an %s capture; an MCC switches between video captures", s, cp.Media)
+						return false
+					}
+					return true
+				})
+				if ok && len(l) < 2 {
+					d.invalid(k, v, "an MCC switches between at least two captures, found %d", len(l))
+					ok = false
+				}
+				m.Captures, capsOK = l, ok
+			}},
+			{"policy", func(k string, v *node) {
+				s, ok := d.str(k, v, "policy such as \"SoundLevel:0\"")
+				if !ok {
+					return
+				}
+				if !validPolicy(s) {
+					d.invalid(k, v, "expected %q or %q followed by an index, such as \"SoundLevel:0\" (RFC 8846 §11.10), found %s", PolicySoundLevel+":N", PolicyRoundRobin+":N", quoteShort(s))
+					return
+				}
+				m.Policy = s
+			}},
+			{"max_captures", func(_ string, v *node) {}},
+			{"allow_subset_choice", func(k string, v *node) { d.boolean(&m.AllowSubsetChoice, k, v) }},
+		}) {
+			continue
+		}
+		if t.get("name") == nil {
+			d.required(p, t, "name", "")
+		}
+		if t.get("captures") == nil {
+			d.required(p, t, "captures", `the video captures to switch between, such as ["main", "wide"]`)
+		}
+		if n := t.get("max_captures"); n != nil {
+			hi := 1
+			if capsOK {
+				hi = len(m.Captures)
+			}
+			// RFC 8845 §7.2.1.1: "up to the total number of Source Media
+			// Captures"; above 1 the captures are composed into one picture.
+			if d.integer(&m.MaxCaptures, join(p, "max_captures"), n, 1, max(hi, 1)) && m.MaxCaptures > 1 {
+				d.invalid(join(p, "max_captures"), n, "only 1 is supported: showing %d captures at once needs a compositor, which this firmware does not have", m.MaxCaptures)
+			}
+		}
+		d.mccScene(p, t, &m, c, captures, scenesOK, capsOK)
+		out = append(out, m)
+	}
+	return out
+}
+
+// mccScene resolves the scene an MCC is defined in.
+func (d *decoder) mccScene(p string, t *node, m *MCC, c *Config, captures map[string]*Capture, scenesOK, capsOK bool) {
+	if n := t.get("scene"); n != nil {
+		if m.Scene != "" && scenesOK && !hasScene(c.Scenes, m.Scene) {
+			d.invalid(join(p, "scene"), n, "no [[scene]] named %q%s", m.Scene, known(sceneNames(c.Scenes)))
+		}
+		return
+	}
+	if capsOK {
+		shared := captures[m.Captures[0]].Scene
+		for _, name := range m.Captures[1:] {
+			if captures[name].Scene != shared {
+				shared = ""
+			}
+		}
+		if shared != "" {
+			m.Scene = shared
+			return
+		}
+	}
+	switch {
+	case len(c.Scenes) == 1:
+		m.Scene = c.Scenes[0].Name
+	case len(c.Scenes) > 1 && capsOK:
+		d.required(p, t, "scene", "its captures belong to different scenes"+known(sceneNames(c.Scenes)))
+	}
+}
+
+// validPolicy matches the policy tokens RFC 8846 §11.10 defines, with an
+// index: (SoundLevel|RoundRobin):[0-9]+ (a subset of policyType).
+func validPolicy(s string) bool {
+	tok, idx, ok := strings.Cut(s, ":")
+	if !ok || (tok != PolicySoundLevel && tok != PolicyRoundRobin) || idx == "" || len(idx) > 9 {
+		return false
+	}
+	for i := 0; i < len(idx); i++ {
+		if idx[i] < '0' || idx[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // captureRefs resolves the capture's references to a scene and a PTZ head.

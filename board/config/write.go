@@ -121,6 +121,17 @@ func (c *Config) WriteEffective(w io.Writer) error {
 		}
 	}
 
+	for _, m := range c.MCCs {
+		t.arrayTable("mcc")
+		t.str("name", m.Name)
+		t.strIf("scene", m.Scene)
+		t.strIf("description", m.Description)
+		t.strs("captures", m.Captures)
+		t.strIf("policy", m.Policy)
+		t.int("max_captures", m.MaxCaptures)
+		t.bool("allow_subset_choice", m.AllowSubsetChoice)
+	}
+
 	for _, h := range c.PTZ {
 		t.arrayTable("ptz")
 		t.str("name", h.Name)

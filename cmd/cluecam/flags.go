@@ -12,11 +12,17 @@ import (
 // newFlags returns a flag set that reports errors instead of exiting, so
 // every subcommand answers bad flags with its usage and exit status 2.
 func newFlags(e *env, name string) *flag.FlagSet {
+	c := commands()[name]
+	return newUsageFlags(e, name, c.usage, c.summary)
+}
+
+// newUsageFlags is newFlags for a command that is not in commands(), such
+// as the sub-subcommand "clue check".
+func newUsageFlags(e *env, name, usage, summary string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	c := commands()[name]
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: cluecam %s %s\n%s\n", name, c.usage, c.summary)
+		fmt.Fprintf(fs.Output(), "usage: cluecam %s %s\n%s\n", name, usage, summary)
 		var any bool
 		fs.VisitAll(func(*flag.Flag) { any = true })
 		if any {

@@ -42,10 +42,12 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"run":          {"run the appliance (answers CLUE calls per the config)", "[--config FILE] [log flags]", cmdRun},
-		"devices":      {"list the cameras, microphones and PTZ heads found", "[--json] [log flags]", cmdDevices},
-		"check-config": {"validate a configuration file and print the effective config", "FILE", cmdCheckConfig},
-		"version":      {"print the version and build target", "", cmdVersion},
+		"run":           {"run the appliance (answers CLUE calls per the config)", "[--config FILE] [log flags]", cmdRun},
+		"devices":       {"list the cameras, microphones and PTZ heads found", "[--json] [log flags]", cmdDevices},
+		"check-config":  {"validate a configuration file and print the effective config", "FILE", cmdCheckConfig},
+		"advertisement": {"print the CLUE advertisement the box would send now", "[--config FILE] [--indent]", cmdAdvertisement},
+		"clue":          {"CLUE tools: 'clue check' checks a CLUE message (and a configure against an advertisement)", "check [--advertisement ADV.xml] MSG.xml", cmdClue},
+		"version":       {"print the version and build target", "", cmdVersion},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cluecam/cluecam/board/config"
+	"github.com/cluecam/cluecam/internal/testenv"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while a command writes to it.
@@ -43,6 +45,12 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 const (
 	exampleConfig = "../../board/config/cluecam.example.toml"
 	threeErrors   = "../../board/config/testdata/three-errors.toml"
+	rfcMessages   = "../../testdata/clue/examples/corrected/"
+	adv3          = rfcMessages + "rfc8847-s10.3-msg3-advertisement.xml"
+	conf4         = rfcMessages + "rfc8847-s10.4-msg4-configure-ack.xml"
+	adv6          = rfcMessages + "rfc8847-s10.6-msg6-advertisement.xml"
+	conf8         = rfcMessages + "rfc8847-s10.8-msg8-configure.xml"
+	protocolXSD   = "../../testdata/clue/xsd/clue-protocol.xsd"
 )
 
 func TestDispatch(t *testing.T) {
@@ -72,6 +80,42 @@ func TestDispatch(t *testing.T) {
 			stderrRows: 3,
 		},
 		{name: "check-config example", args: []string{"check-config", exampleConfig}, code: exitOK, stdout: `(?m)^\[identity\]$(?s).*sip_uri = "sip:cluecam@127\.0\.0\.1"`, notStdout: `demo-only-secret`},
+		{name: "advertisement", args: []string{"advertisement", "--config", exampleConfig}, code: exitOK,
+			stdout: `^<\?xml version="1\.0" encoding="UTF-8"\?><advertisement xmlns="urn:ietf:params:xml:ns:clue-protocol" .*protocol="CLUE" v="1\.0"><clueId>cluecam</clueId><sequenceNr>1</sequenceNr>.*captureID="main".*captureID="wide".*captureID="table-mic".*captureID="speaker".*</advertisement>\n$`,
+			stderr: `advertisement: \d+ bytes as sent; 4 captures, 1 scenes, 4 encodings in 4 groups, 0 simultaneous sets, message ≤ \d+ bytes`, notStdout: `description`},
+		{name: "advertisement indented", args: []string{"advertisement", "--indent"}, code: exitOK, stdout: `(?m)^  <mediaCaptures>\n    <dm:mediaCapture xsi:type="dm:videoCaptureType" captureID="main" mediaType="video">$`},
+		{name: "advertisement bad config", args: []string{"advertisement", "--config", threeErrors}, code: exitFail, stderr: `3 error\(s\)`, stderrRows: 3},
+		{name: "advertisement extra arg", args: []string{"advertisement", "now"}, code: exitUsage, stderr: `usage: cluecam advertisement \[--config FILE\]`},
+		{name: "clue without command", args: []string{"clue"}, code: exitUsage, stderr: `usage: cluecam clue COMMAND(?s).*check`},
+		{name: "clue unknown command", args: []string{"clue", "lint"}, code: exitUsage, stderr: `unknown command "lint"(?s).*usage: cluecam clue`},
+		{name: "clue help", args: []string{"clue", "help"}, code: exitOK, stdout: `usage: cluecam clue COMMAND`},
+		{name: "clue check without file", args: []string{"clue", "check"}, code: exitUsage, stderr: `usage: cluecam clue check \[--advertisement ADV\.xml\] MSG\.xml`},
+		{name: "clue check two files", args: []string{"clue", "check", adv3, conf4}, code: exitUsage, stderr: `usage: cluecam clue check`},
+		{name: "clue check help", args: []string{"clue", "check", "-h"}, code: exitOK, stderr: `-advertisement`},
+		{name: "clue check missing file", args: []string{"clue", "check", "nope.xml"}, code: exitFail, stderr: `no such file`},
+		// DIGEST.md §9 #12: RFC 8847 §10.9 answers 200, a correct provider 405.
+		{name: "clue check §10.8 against §10.6", args: []string{"clue", "check", "--advertisement", adv6, conf8}, code: exitFail,
+			stdout: `(?m)^\S+rfc8847-s10\.6-msg6-advertisement\.xml:43: note: the advertisement itself: mediaCapture "VC0": spatially definable video capture without captureArea(?s).*` +
+				`^\S+rfc8847-s10\.8-msg8-configure\.xml:15: error: captureEncoding "ce456": MCC "VC7" does not allow subset choice.*\[subset-choice\](?s).*` +
+				`^\S+msg8-configure\.xml: configure 24 for advertisement 13: the box would answer 405 Subset choice not allowed: captureEncoding "ce456"`},
+		{name: "clue check §10.4 against §10.3", args: []string{"clue", "check", "--advertisement", adv3, conf4}, code: exitOK,
+			stdout: `(?m)msg4-configure-ack\.xml:16: warning: captureEncoding "ce223": configuredContent repeats the full content.*\n.*configure 22 for advertisement 11: the box would answer 200 Success$`},
+		{name: "clue check §10.4 against §10.6", args: []string{"clue", "check", "--advertisement", adv6, conf4}, code: exitFail,
+			stdout: `the box would answer 404 Advertisement expired: configure refers to advertisement 11, the current one is 13`},
+		{name: "clue check configure alone", args: []string{"clue", "check", conf8}, code: exitOK, stdout: `configure 24: valid on its own`},
+		{name: "clue check advertisement", args: []string{"clue", "check", adv3}, code: exitOK, stdout: `advertisement 11: valid \(6 captures, 1 scenes, 2 encoding groups\)`},
+		{name: "clue check RFC 8846 §28 advertisement", args: []string{"clue", "check", adv6}, code: exitFail,
+			stdout: `(?m)^\S+:43: error: mediaCapture "VC0": spatially definable video capture without captureArea \(RFC 8846 §11\.5\.2\) \[video-area\]\n.*1 error\(s\); a consumer would answer 400 Semantic errors$`},
+		{name: "clue check options", args: []string{"clue", "check", rfcMessages + "rfc8847-s10.1-msg1-options.xml"}, code: exitOK, stdout: `options 51: valid`},
+		{name: "clue check not an advertisement", args: []string{"clue", "check", "--advertisement", conf4, conf8}, code: exitFail, stdout: `a configure message, not an advertisement`},
+		{name: "clue check schema error", args: []string{"clue", "check", "testdata/bad-syntax-advertisement.xml"}, code: exitFail,
+			stdout: `^testdata/bad-syntax-advertisement\.xml:12:22: error: <individual>: out of schema order \(after <encGroupIDREF>\) \(would be answered 301 Bad syntax\)\n$`},
+		{name: "clue check semantic errors", args: []string{"clue", "check", "testdata/bad-semantics-advertisement.xml"}, code: exitFail,
+			stdout: `(?m)^testdata/bad-semantics-advertisement\.xml:8: error: mediaCapture "cam": encGroupIDREF "EG9" names no encodingGroup.*\n` +
+				`testdata/bad-semantics-advertisement\.xml:14: error: mediaCapture "mic": spatially definable audio capture without captureOrigin.*\n` +
+				`testdata/bad-semantics-advertisement\.xml:14: error: mediaCapture "mic": captureArea MUST NOT be used for audio.*\n` +
+				`testdata/bad-semantics-advertisement\.xml:37: error: sceneView "SV1": captures of several media types.*\n` +
+				`.*4 error\(s\)`},
 		{name: "devices", args: []string{"devices"}, code: exitOK, stdout: `synthetic:h264  \(video, synthetic\)(?s).*H264 640x360 @ 30, 15 fps(?s).*synthetic:mjpeg(?s).*MJPG 640x480 @ 15 fps(?s).*synthetic:tone(?s).*S16LE(?s).*synthetic:ptz`},
 	}
 	for _, tc := range tests {
@@ -188,7 +232,8 @@ func TestRunReload(t *testing.T) {
 	}
 
 	// A good file with a renamed capture: taken.
-	good := strings.Replace(config.Example, `name = "main"`, `name = "front"`, 1)
+	// (The example's [[mcc]] names the capture too.)
+	good := strings.NewReplacer(`name = "main"`, `name = "front"`, `captures = ["main", "wide"]`, `captures = ["front", "wide"]`).Replace(config.Example)
 	if err := os.WriteFile(path, []byte(good), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -222,4 +267,90 @@ func TestRunRejectsBadConfig(t *testing.T) {
 	if !strings.Contains(stderr, "three-errors.toml:25:13:") {
 		t.Errorf("errors not located:\n%s", stderr)
 	}
+}
+
+// TestAdvertisementValidates: what `cluecam advertisement` prints validates
+// against the RFC 8847 protocol schema (xmllint, one run for every
+// variant); the default configuration discloses nothing identifying, a
+// configuration that discloses everything does; a head whose home preset
+// is not the reference position turns its camera's area.
+func TestAdvertisementValidates(t *testing.T) {
+	xmllint := testenv.NeedCommand(t, "xmllint")
+	dir := t.TempDir()
+	person := strings.Replace(config.Example, "#[[capture.person]]\n#name = \"Alice Example\"", "[[capture.person]]\nname = \"Alice Example\"", 1)
+	person = strings.Replace(person, "#roles = [\"presenter\"]", "roles = [\"presenter\"]", 1)
+	variants := map[string]string{
+		"example":      config.Example,
+		"disclose-all": strings.Replace(person, "disclose = []", `disclose = ["display_name", "descriptions", "people"]`, 1),
+		"home-left":    strings.Replace(config.Example, `home = "room"`, `home = "left"`, 1),
+		"people-only":  strings.Replace(person, "disclose = []", `disclose = ["people"]`, 1),
+	}
+	// Without the MCC: cut from [[mcc]] to the next table.
+	before, after, _ := strings.Cut(config.Example, "[[mcc]]\n")
+	_, after, _ = strings.Cut(after, "[[ptz]]\n")
+	variants["no-mcc"] = before + "[[ptz]]\n" + after
+	// Both cameras on the one H.264 device: simultaneous sets.
+	variants["two-cam-shared"] = strings.NewReplacer(`device = "synthetic:mjpeg"`, `device = "synthetic:h264"`, `format = "mjpeg"`, `format = "h264"`, "height = 480", "height = 360").Replace(variants["no-mcc"])
+	args := []string{"--noout", "--nonet", "--schema", protocolXSD}
+	out := map[string]string{}
+	for name, doc := range variants {
+		cfg := filepath.Join(dir, name+".toml")
+		if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, indent := range []bool{false, true} {
+			cmd := []string{"advertisement", "--config", cfg}
+			file := name
+			if indent {
+				cmd = append(cmd, "--indent")
+				file += "-indented"
+			}
+			code, stdout, stderr := runCLI(t, cmd...)
+			if code != exitOK {
+				t.Fatalf("%s: exit %d\n%s", file, code, stderr)
+			}
+			t.Logf("%s: %s", file, strings.TrimSpace(stderr))
+			p := filepath.Join(dir, file+".xml")
+			if err := os.WriteFile(p, []byte(stdout), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args = append(args, p)
+			out[file] = stdout
+		}
+	}
+	res, err := exec.Command(xmllint, args...).CombinedOutput()
+	if err != nil || strings.Count(string(res), " validates") != len(variants)*2 {
+		t.Fatalf("xmllint: %v\n%s", err, res)
+	}
+	for _, s := range []string{"description", "personInfo", "sceneInformation", "Demo room", "Front camera"} {
+		if strings.Contains(out["example"], s) {
+			t.Errorf("default advertisement contains %q", s)
+		}
+		if !strings.Contains(out["disclose-all"], s) {
+			t.Errorf("full disclosure lacks %q", s)
+		}
+	}
+	if !strings.Contains(out["people-only"], "Alice Example") || strings.Contains(out["people-only"], "Front camera") {
+		t.Error("people-only discloses the wrong things")
+	}
+	if strings.Contains(out["home-left"], "<dm:x>-1500</dm:x><dm:y>3000</dm:y>") || !strings.Contains(out["example"], "<dm:x>-1500</dm:x><dm:y>3000</dm:y>") {
+		t.Error("the area of capture does not follow the head's home preset")
+	}
+	if strings.Contains(out["no-mcc"], `captureID="speaker"`) || !strings.Contains(out["two-cam-shared"], "<simultaneousSet") {
+		t.Error("variants not as expected")
+	}
+	// Each indented variant is the compact one, re-laid out.
+	for name := range variants {
+		if strip(out[name+"-indented"]) != strip(out[name]) {
+			t.Errorf("%s: indented output differs from the compact one", name)
+		}
+	}
+}
+
+func strip(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		b.WriteString(strings.TrimSpace(l))
+	}
+	return b.String()
 }
