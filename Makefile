@@ -42,7 +42,7 @@ FUZZMIN    ?= 3s
 BENCHTIME  ?= 1s
 
 # Debian packages the tests drive as real counterparts.
-APT_PKGS   := ca-certificates curl unzip ffmpeg file libxml2-utils qemu-user-static
+APT_PKGS   := ca-certificates curl unzip ffmpeg file libxml2-utils openssl qemu-user-static sip-tester
 
 # Packages whose tests are pure (no host tools, no devices): also run as
 # arm64 and armv7 binaries under qemu-user to catch struct-size and
