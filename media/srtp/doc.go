@@ -1,0 +1,28 @@
+// Package srtp protects RTP and RTCP packets (SRTP and SRTCP, RFC 3711) with
+// keys from a DTLS-SRTP handshake (RFC 5764), for the four protection
+// profiles a camera box negotiates: SRTP_AES128_CM_HMAC_SHA1_80,
+// SRTP_AES128_CM_HMAC_SHA1_32, SRTP_AEAD_AES_128_GCM and SRTP_AEAD_AES_256_GCM
+// (RFC 7714).
+//
+// A [Sender] holds the session keys of the local direction and hands out one
+// [SendStream] per SSRC. Sealing is the single copy of the payload on the hot
+// path: [SendStream.SealRTP] reads the RTP header from the pooled packet
+// buffer and the payload from the capture frame and writes
+// header‖ciphertext‖tag into the packet buffer in one pass, allocating
+// nothing. A [Receiver] opens packets of the remote direction, accepting only
+// SSRCs it was told about (or a bounded number learnt after authentication),
+// with a replay window of [ReplayWindow] packets; every rejected packet comes
+// back as one of the [Error] values and is counted in [Stats].
+//
+// The AES-CM transform runs the payload through our allocation-free
+// counter mode over crypto/aes (internal/aesctr: crypto/cipher.NewCTR would
+// allocate a stream per packet) and HMAC-SHA1 from precomputed pads; the GCM
+// transforms use crypto/cipher's AEAD. Both are tested byte for byte against
+// the RFC 3711 and RFC 7714 vectors and against pion/srtp.
+//
+// Close destroys the key material the package holds: master keys are never
+// kept, session keys, salts and HMAC pad states are zeroed.
+// Copies made inside the standard library (the AES key schedules of crypto/aes
+// and of the GCM AEAD) cannot be zeroed
+// from outside; they become unreachable at Close.
+package srtp

@@ -1,0 +1,232 @@
+package srtp
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/binary"
+
+	"github.com/cluecam/cluecam/media/srtp/internal/aesctr"
+)
+
+// transform is one packet kind's (RTP or RTCP) session keys, ready to seal or
+// open, with the scratch space that keeps it allocation-free. It is not safe
+// for concurrent use; its owner serialises calls.
+type transform struct {
+	aead   bool
+	tagLen int
+	salt   [14]byte // session salt k_s (GCM uses the first 12 bytes)
+
+	ctr aesctr.Cipher // AES-CM
+	mac hmacSHA1      // AES-CM
+	gcm cipher.AEAD   // AEAD_AES_*_GCM
+
+	iv      [aesctr.BlockSize]byte
+	nonce   [12]byte
+	word    [4]byte  // ROC (SRTP auth) or E‖SRTCP index
+	aad     [12]byte // SRTCP GCM associated data: header ‖ E‖index
+	scratch []byte   // SRTCP GCM with E=0: whole packet ‖ E‖index
+}
+
+func (t *transform) init(p Profile, rtcp bool, key, salt, auth []byte) error {
+	pp, ok := p.params()
+	if !ok {
+		return ErrProfile
+	}
+	t.aead = pp.aead
+	t.tagLen = pp.rtpTagLen
+	if rtcp {
+		t.tagLen = pp.rtcpTagLen
+	}
+	copy(t.salt[:], salt)
+	if t.aead {
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return err
+		}
+		// RFC 7714 §14.2: 16-octet tags, 12-octet nonces.
+		t.gcm, err = cipher.NewGCM(block)
+		return err
+	}
+	if err := t.ctr.Init(key); err != nil {
+		return err
+	}
+	t.mac.init(auth)
+	return nil
+}
+
+func (t *transform) wipe() {
+	t.ctr.Wipe()
+	t.mac.wipe()
+	t.gcm = nil
+	clear(t.salt[:])
+	clear(t.iv[:])
+	clear(t.nonce[:])
+	clear(t.aad[:])
+	clear(t.scratch)
+	t.scratch = nil
+}
+
+// setIV builds the AES-CM counter block of RFC 3711 §4.1.1:
+// IV = (k_s·2^16) XOR (SSRC·2^64) XOR (i·2^16), i the 48-bit SRTP packet
+// index or the 31-bit SRTCP index (RFC 3711 §3.4).
+func (t *transform) setIV(ssrc uint32, i uint64) {
+	copy(t.iv[:14], t.salt[:14])
+	t.iv[14], t.iv[15] = 0, 0
+	t.iv[4] ^= byte(ssrc >> 24)
+	t.iv[5] ^= byte(ssrc >> 16)
+	t.iv[6] ^= byte(ssrc >> 8)
+	t.iv[7] ^= byte(ssrc)
+	t.iv[8] ^= byte(i >> 40)
+	t.iv[9] ^= byte(i >> 32)
+	t.iv[10] ^= byte(i >> 24)
+	t.iv[11] ^= byte(i >> 16)
+	t.iv[12] ^= byte(i >> 8)
+	t.iv[13] ^= byte(i)
+}
+
+// setNonce builds the 12-octet AES-GCM IV: for SRTP (RFC 7714 §8.1)
+// 00 00 ‖ SSRC ‖ ROC ‖ SEQ, for SRTCP (§9.1) 00 00 ‖ SSRC ‖ 00 00 ‖ 0 ‖ index,
+// both XOR the session salt. With i = ROC·2^16 + SEQ, or the SRTCP index,
+// both are 00 00 ‖ SSRC ‖ i as 48 bits.
+func (t *transform) setNonce(ssrc uint32, i uint64) {
+	copy(t.nonce[:], t.salt[:12])
+	t.nonce[2] ^= byte(ssrc >> 24)
+	t.nonce[3] ^= byte(ssrc >> 16)
+	t.nonce[4] ^= byte(ssrc >> 8)
+	t.nonce[5] ^= byte(ssrc)
+	t.nonce[6] ^= byte(i >> 40)
+	t.nonce[7] ^= byte(i >> 32)
+	t.nonce[8] ^= byte(i >> 24)
+	t.nonce[9] ^= byte(i >> 16)
+	t.nonce[10] ^= byte(i >> 8)
+	t.nonce[11] ^= byte(i)
+}
+
+// sealRTP writes the encrypted payload and the tag after the header in pkt:
+// pkt[:hl] holds the header, payload is the plaintext (elsewhere, or exactly
+// at pkt[hl:]), and pkt has room for len(payload)+tagLen bytes after hl.
+func (t *transform) sealRTP(pkt []byte, hl int, payload []byte, ssrc uint32, index uint64) {
+	if t.aead {
+		// RFC 7714 §8.2: the header is the associated data, the payload the
+		// plaintext; the tag follows the ciphertext.
+		t.setNonce(ssrc, index)
+		t.gcm.Seal(pkt[hl:hl], t.nonce[:], payload, pkt[:hl])
+		return
+	}
+	n := hl + len(payload)
+	// RFC 3711 §3.1, §4.1.1: only the payload is encrypted.
+	t.setIV(ssrc, index)
+	t.ctr.XORKeyStream(pkt[hl:n], payload, &t.iv)
+	// RFC 3711 §4.2: tag = HMAC(k_a, authenticated portion ‖ ROC),
+	// truncated to the profile's tag length.
+	t.mac.start()
+	t.mac.write(pkt[:n])
+	binary.BigEndian.PutUint32(t.word[:], uint32(index>>16))
+	t.mac.write(t.word[:])
+	copy(pkt[n:n+t.tagLen], t.mac.finish())
+}
+
+// openRTP authenticates the SRTP packet pkt (header ‖ ciphertext ‖ tag) and
+// decrypts its payload into out[hl:], which is pkt[hl:] or does not overlap
+// pkt. It reports whether the tag verified; nothing is decrypted otherwise.
+func (t *transform) openRTP(out, pkt []byte, hl int, ssrc uint32, index uint64) bool {
+	if t.aead {
+		t.setNonce(ssrc, index)
+		_, err := t.gcm.Open(out[hl:hl], t.nonce[:], pkt[hl:], pkt[:hl])
+		return err == nil
+	}
+	n := len(pkt) - t.tagLen
+	// RFC 3711 §3.3 step 5: authenticate before decrypting.
+	t.mac.start()
+	t.mac.write(pkt[:n])
+	binary.BigEndian.PutUint32(t.word[:], uint32(index>>16))
+	t.mac.write(t.word[:])
+	if !t.mac.verify(pkt[n:]) {
+		return false
+	}
+	t.setIV(ssrc, index)
+	t.ctr.XORKeyStream(out[hl:n], pkt[hl:n], &t.iv)
+	return true
+}
+
+// sealRTCP protects the RTCP packet pkt (len L) into out, which is pkt
+// extended in place or does not overlap it, and has room for
+// L + 4 + tagLen bytes: header ‖ E(payload) ‖ [GCM tag] ‖ E‖index ‖ [HMAC tag]
+// (RFC 3711 §3.4 Figure 2, RFC 7714 §9 and §17). out[:8] must already hold
+// the header. The E flag is always set.
+func (t *transform) sealRTCP(out, pkt []byte, ssrc, index uint32) {
+	l := len(pkt)
+	binary.BigEndian.PutUint32(t.word[:], index|1<<31)
+	if t.aead {
+		// RFC 7714 §9.2: AAD = first 8 octets ‖ E‖index; the rest is
+		// plaintext; the ESRTCP word follows the tag.
+		copy(t.aad[:8], pkt[:8])
+		copy(t.aad[8:], t.word[:])
+		t.setNonce(ssrc, uint64(index))
+		t.gcm.Seal(out[8:8], t.nonce[:], pkt[8:], t.aad[:])
+		copy(out[l+t.tagLen:], t.word[:])
+		return
+	}
+	t.setIV(ssrc, uint64(index))
+	t.ctr.XORKeyStream(out[8:l], pkt[8:], &t.iv)
+	copy(out[l:], t.word[:])
+	// RFC 3711 §3.4: the ESRTCP word is authenticated, no ROC.
+	t.mac.start()
+	t.mac.write(out[:l+srtcpIndexLen])
+	copy(out[l+srtcpIndexLen:], t.mac.finish()[:t.tagLen])
+}
+
+// srtcpWord returns the E‖index word of the SRTCP packet pkt, whose length
+// the caller checked.
+func (t *transform) srtcpWord(pkt []byte) uint32 {
+	if t.aead {
+		return binary.BigEndian.Uint32(pkt[len(pkt)-srtcpIndexLen:])
+	}
+	return binary.BigEndian.Uint32(pkt[len(pkt)-t.tagLen-srtcpIndexLen:])
+}
+
+// openRTCP authenticates the SRTCP packet pkt and writes the RTCP packet's
+// payload to out[8:l] (out is pkt itself, or does not overlap it), l being
+// the RTCP packet length; it reports whether the tag verified.
+func (t *transform) openRTCP(out, pkt []byte, l int, ssrc, word uint32) bool {
+	index := word &^ (1 << 31)
+	encrypted := word&(1<<31) != 0
+	if t.aead {
+		t.setNonce(ssrc, uint64(index))
+		body := pkt[:len(pkt)-srtcpIndexLen] // header ‖ ciphertext ‖ tag
+		if encrypted {
+			copy(t.aad[:8], pkt[:8])
+			binary.BigEndian.PutUint32(t.aad[8:], word)
+			_, err := t.gcm.Open(out[8:8], t.nonce[:], body[8:], t.aad[:])
+			return err == nil
+		}
+		// E=0 (RFC 7714 §9.3): the whole packet and the ESRTCP word are
+		// associated data, the ciphertext is just the tag.
+		need := l + srtcpIndexLen
+		if cap(t.scratch) < need {
+			t.scratch = make([]byte, need)
+		}
+		aad := t.scratch[:need]
+		copy(aad, pkt[:l])
+		binary.BigEndian.PutUint32(aad[l:], word)
+		_, err := t.gcm.Open(nil, t.nonce[:], body[l:], aad)
+		if err != nil {
+			return false
+		}
+		copy(out[8:l], pkt[8:l])
+		return true
+	}
+	n := l + srtcpIndexLen
+	t.mac.start()
+	t.mac.write(pkt[:n])
+	if !t.mac.verify(pkt[n:]) {
+		return false
+	}
+	if encrypted {
+		t.setIV(ssrc, uint64(index))
+		t.ctr.XORKeyStream(out[8:l], pkt[8:l], &t.iv)
+	} else {
+		copy(out[8:l], pkt[8:l])
+	}
+	return true
+}
