@@ -2,17 +2,25 @@ package appliance
 
 import (
 	"github.com/cluecam/cluecam/board/config"
+	"github.com/cluecam/cluecam/drivers/alsa"
 	"github.com/cluecam/cluecam/drivers/synthetic"
+	"github.com/cluecam/cluecam/drivers/v4l2"
 	"github.com/cluecam/cluecam/hw"
 )
 
-// NewInventory returns the devices the box can use under cfg. The synthetic
-// devices are always offered (they cost nothing until opened) and are shaped
-// by the captures and heads that name them, so a demo box delivers exactly
-// the sizes, rates and travel its configuration asks for. Real drivers
-// (V4L2, ALSA, PTZ heads) join here, ahead of the synthetic provider.
+// NewInventory returns the devices the box can use under cfg: the V4L2
+// cameras and ALSA microphones the kernel has, then the synthetic devices.
+// Real devices come first so that a capture with device = "auto" takes the
+// real camera when there is one. The synthetic devices are always offered
+// (they cost nothing until opened) and are shaped by the captures and heads
+// that name them, so a demo box delivers exactly the sizes, rates and travel
+// its configuration asks for.
 func NewInventory(cfg *config.Config, clock hw.Clock) *hw.Inventory {
-	return hw.NewInventory(synthetic.New(clock, syntheticOptions(cfg)))
+	return hw.NewInventory(
+		v4l2.NewProvider(&v4l2.Options{Clock: clock}),
+		alsa.NewProvider(&alsa.Options{Clock: clock}),
+		synthetic.New(clock, syntheticOptions(cfg)),
+	)
 }
 
 // syntheticOptions maps the configuration onto the synthetic provider.
