@@ -42,7 +42,7 @@ FUZZMIN    ?= 3s
 BENCHTIME  ?= 1s
 
 # Debian packages the tests drive as real counterparts.
-APT_PKGS   := ca-certificates curl unzip ffmpeg file libxml2-utils openssl qemu-user-static sip-tester
+APT_PKGS   := ca-certificates curl unzip ffmpeg file libxml2-utils openssl python3-aiortc qemu-user-static sip-tester
 
 # Packages whose tests are pure (no host tools, no devices): also run as
 # arm64 and armv7 binaries under qemu-user to catch struct-size and
@@ -149,3 +149,14 @@ bench: deps
 
 clean:
 	rm -rf $(BIN)
+
+# --- real-kernel hardware tests (not part of make test) ------------------
+
+# The drivers' kernel tests and `cluecam devices` inside Debian kernels under
+# qemu TCG, with vivid, snd-aloop, gpio-sim and vicodec (test/hw/README.md).
+# Guest images are cached in .cache/hw; HW_ARCHES picks the guests.
+HW_ARCHES  ?= amd64 arm64 armhf
+
+.PHONY: test-hw
+test-hw: deps-go
+	GO=$(GO) test/hw/run.sh $(HW_ARCHES)
