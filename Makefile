@@ -94,7 +94,7 @@ $(LOCAL_GO): | deps-apt
 
 # --- checks --------------------------------------------------------------
 
-test: deps fmt-check vet unit cross test-qemu-user test-floor
+test: deps fmt-check vet unit cross test-qemu-user test-floor test-hw
 	@echo "make test: all checks passed"
 
 fmt-check:
@@ -150,12 +150,12 @@ bench: deps
 clean:
 	rm -rf $(BIN)
 
-# --- real-kernel hardware tests (not part of make test) ------------------
+# --- real-kernel hardware tests (the last step of make test) -------------
 
 # The drivers' kernel tests and `cluecam devices` inside Debian kernels under
 # qemu TCG, with vivid, snd-aloop, gpio-sim and vicodec (test/hw/README.md).
-# Guest images are cached in .cache/hw; HW_ARCHES picks the guests.
-HW_ARCHES  ?= amd64 arm64 armhf
+# Guest images are cached in ~/.cache/cluecam/hw; HW_ARCHES picks the guests.
+HW_ARCHES  ?= amd64 arm64 armhf armv6
 
 .PHONY: test-hw
 test-hw: deps-go
