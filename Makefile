@@ -102,6 +102,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 vet:
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	GOOS=linux GOARCH=arm GOARM=6 $(GO) vet ./...
 

@@ -10,8 +10,14 @@
 // media/srtp contexts and tears everything down, keys included, on a close
 // alert, on context cancellation or on Close.
 //
-// DTLS runs over whatever net.PacketConn it is given: the RFC 7983
-// demultiplexer ([Classify]), ICE-lite and the SCTP data channel come on top
-// of this without changing it. The [Association]'s Conn is the net.Conn the
-// data channel (clue/channel) runs SCTP over.
+// DTLS runs over whatever net.PacketConn it is given. [Endpoint] is the
+// call's one UDP socket: it reads in batches (recvmmsg), demultiplexes
+// ([Classify], RFC 7983), answers STUN binding requests as an ICE-lite agent
+// (RFC 8445 §2.5; MESSAGE-INTEGRITY and FINGERPRINT, RFC 8489), accepts DTLS
+// and media only from addresses that passed an authenticated check (or,
+// without ICE, from the SDP address, media only after DTLS verified the
+// peer), tracks consent (RFC 7675), runs [Endpoint.Handshake] over a
+// PacketConn of that peer's DTLS datagrams, and sends media in caller-owned
+// batches (sendmmsg) only while the peer is authorised. The [Association]'s
+// Conn is the net.Conn the data channel (clue/channel) runs SCTP over.
 package transport
