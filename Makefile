@@ -44,10 +44,14 @@ BENCHTIME  ?= 1s
 # Debian packages the tests drive as real counterparts.
 APT_PKGS   := ca-certificates curl unzip ffmpeg file libxml2-utils openssl python3-aiortc qemu-user-static sip-tester
 
-# Packages whose tests are pure (no host tools, no devices): also run as
-# arm64 and armv7 binaries under qemu-user to catch struct-size and
-# endianness slips before the hardware does.
-PURE_PKGS  := ./board/config/... ./clue/... ./hw/... ./media/...
+# Packages whose tests need no network peers: also run as arm64 and armv7
+# binaries under qemu-user, to catch struct-size, alignment and endianness
+# slips (ioctl layouts, crypto, bit readers) before the hardware does. The
+# SIP, transport and channel tests drive real peers over loopback and stay
+# native.
+PURE_PKGS  := ./board/config/... ./clue/model/... ./clue/protocol/... ./clue/provider/... \
+              ./clue/consumer/... ./clue/sdp/... ./hw/... ./drivers/... \
+              ./media/codec/... ./media/rtp/... ./media/srtp/...
 
 # Cross targets: name GOARCH GOARM
 CROSS      := arm64:arm64: armv7:arm:7 armv6:arm:6
