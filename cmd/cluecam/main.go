@@ -47,6 +47,7 @@ func commands() map[string]command {
 		"check-config":  {"validate a configuration file and print the effective config", "FILE", cmdCheckConfig},
 		"advertisement": {"print the CLUE advertisement the box would send now", "[--config FILE] [--indent]", cmdAdvertisement},
 		"clue":          {"CLUE tools: 'clue check' checks a CLUE message (and a configure against an advertisement)", "check [--advertisement ADV.xml] MSG.xml", cmdClue},
+		"stream":        {"stream one capture as SRTP (or, explicitly, plain RTP) and print the SDP for a viewer", "--capture NAME --to HOST:PORT [--config FILE] [--srtp-key BASE64 | --insecure-rtp] [--frames N | --duration D] [log flags]", cmdStream},
 		"version":       {"print the version and build target", "", cmdVersion},
 	}
 }

@@ -7,6 +7,8 @@
 package testenv
 
 import (
+	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"testing"
@@ -32,4 +34,30 @@ func NeedCommand(t testing.TB, name string) string {
 func InCI() bool {
 	v := os.Getenv("CI")
 	return v != "" && v != "0" && v != "false"
+}
+
+// FreeUDPPortPair returns an even loopback UDP port p with p+1 free too, for
+// an RTP receiver whose RTCP goes to the next port (RFC 3550 §11). Ports are
+// probed at random in 20000..59999 so parallel test binaries rarely collide.
+func FreeUDPPortPair(t testing.TB) int {
+	t.Helper()
+	lo := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
+	for range 200 {
+		p := 20000 + 2*rand.IntN(20000)
+		lo.Port = p
+		a, err := net.ListenUDP("udp4", lo)
+		if err != nil {
+			continue
+		}
+		lo.Port = p + 1
+		b, err := net.ListenUDP("udp4", lo)
+		a.Close()
+		if err != nil {
+			continue
+		}
+		b.Close()
+		return p
+	}
+	t.Fatal("no free UDP port pair on loopback")
+	return 0
 }

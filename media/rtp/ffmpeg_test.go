@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -46,34 +45,12 @@ type ffmpegSession struct {
 	out []byte // ffmpeg's stdout so far
 }
 
-// freePortPair finds an even UDP port p with p+1 free too (RFC 3550 §11).
-func freePortPair(t *testing.T) int {
-	t.Helper()
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
-	for i := 0; i < 200; i++ {
-		p := 20000 + 2*r.IntN(20000)
-		a, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
-		if err != nil {
-			continue
-		}
-		b, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p + 1})
-		a.Close()
-		if err != nil {
-			continue
-		}
-		b.Close()
-		return p
-	}
-	t.Fatal("no free UDP port pair")
-	return 0
-}
-
 // startFFmpeg writes the SDP (media section given, with PORT for the
 // port) and starts ffmpeg on it with the output arguments.
 func startFFmpeg(t *testing.T, media string, outArgs ...string) *ffmpegSession {
 	t.Helper()
 	ff := testenv.NeedCommand(t, "ffmpeg")
-	s := &ffmpegSession{t: t, port: freePortPair(t), done: make(chan error, 1)}
+	s := &ffmpegSession{t: t, port: testenv.FreeUDPPortPair(t), done: make(chan error, 1)}
 	sdp := "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cluecam test\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
 		strings.ReplaceAll(media, "PORT", strconv.Itoa(s.port))
 	path := filepath.Join(t.TempDir(), "stream.sdp")
