@@ -21,9 +21,12 @@ type batchConn interface {
 type Sealer interface {
 	// SealRTP appends the wire form of the RTP packet hdr ‖ payload to dst
 	// and returns the extended slice (SRTP: header ‖ E(payload) ‖ tag;
-	// plain RTP: a copy). dst has room for Overhead() bytes beyond the
-	// packet; SealRTP must not allocate.
-	SealRTP(dst, hdr, payload []byte) ([]byte, error)
+	// plain RTP: a copy), where the payload is the concatenation of segs:
+	// generated packetization headers and fragments borrowed from the
+	// frame. Each segment is read once, straight into the packet. dst has
+	// room for Overhead() bytes beyond the packet; SealRTP must not
+	// allocate.
+	SealRTP(dst, hdr []byte, segs [][]byte) ([]byte, error)
 	// SealRTCP appends the wire form of the compound RTCP packet pkt.
 	SealRTCP(dst, pkt []byte) ([]byte, error)
 	// Overhead is how many bytes SealRTP adds to a packet.
@@ -50,8 +53,8 @@ type SRTPSealer struct {
 }
 
 // SealRTP implements Sealer.
-func (s SRTPSealer) SealRTP(dst, hdr, payload []byte) ([]byte, error) {
-	return s.Stream.SealRTP(dst, hdr, payload)
+func (s SRTPSealer) SealRTP(dst, hdr []byte, segs [][]byte) ([]byte, error) {
+	return s.Stream.SealRTPSegments(dst, hdr, segs)
 }
 
 // SealRTCP implements Sealer.
@@ -65,8 +68,12 @@ func (s SRTPSealer) Overhead() int { return max(s.Profile.RTPOverhead(), s.Profi
 type PlainRTP struct{}
 
 // SealRTP implements Sealer.
-func (PlainRTP) SealRTP(dst, hdr, payload []byte) ([]byte, error) {
-	return append(append(dst, hdr...), payload...), nil
+func (PlainRTP) SealRTP(dst, hdr []byte, segs [][]byte) ([]byte, error) {
+	dst = append(dst, hdr...)
+	for _, seg := range segs {
+		dst = append(dst, seg...)
+	}
+	return dst, nil
 }
 
 // SealRTCP implements Sealer.

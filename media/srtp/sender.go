@@ -121,7 +121,22 @@ func (st *SendStream) SSRC() uint32 { return st.ssrc }
 // The packet index is 2^16·ROC + SEQ, the ROC counting wraps of the sequence
 // numbers this stream sealed (RFC 3711 §3.3.1).
 func (st *SendStream) SealRTP(dst, hdr, payload []byte) ([]byte, error) {
-	out, err := st.sealRTP(dst, hdr, payload)
+	one := [1][]byte{payload}
+	out, err := st.sealRTP(dst, hdr, one[:])
+	if err != nil {
+		st.failed.Add(1)
+	}
+	return out, err
+}
+
+// SealRTPSegments is SealRTP for a payload held in pieces: the payload is the
+// concatenation of segs, e.g. an FU-A header in the packet pool and the NAL
+// fragment it carries, borrowed from the capture frame. Each piece is
+// encrypted straight into its place in dst, so fragmented packets need no
+// gathering copy first. No segment may overlap the output, except one that
+// already lies exactly at its place in it.
+func (st *SendStream) SealRTPSegments(dst, hdr []byte, segs [][]byte) ([]byte, error) {
+	out, err := st.sealRTP(dst, hdr, segs)
 	if err != nil {
 		st.failed.Add(1)
 	}
@@ -140,7 +155,7 @@ func (st *SendStream) SealRTPInPlace(pkt []byte) ([]byte, error) {
 	return st.SealRTP(pkt[:0], pkt[:hl], pkt[hl:])
 }
 
-func (st *SendStream) sealRTP(dst, hdr, payload []byte) ([]byte, error) {
+func (st *SendStream) sealRTP(dst, hdr []byte, segs [][]byte) ([]byte, error) {
 	hl, err := rtpHeaderLen(hdr)
 	if err != nil {
 		return nil, err
@@ -151,14 +166,26 @@ func (st *SendStream) sealRTP(dst, hdr, payload []byte) ([]byte, error) {
 	if rtpSSRC(hdr) != st.ssrc {
 		return nil, ErrSSRCMismatch
 	}
-	n := hl + len(payload)
+	n := hl
+	for _, seg := range segs {
+		n += len(seg)
+	}
 	out, off, err := extend(dst, n+st.rtp.tagLen)
 	if err != nil {
 		return nil, err
 	}
 	pkt := out[off:]
-	if inexactOverlap(pkt, hdr) || anyOverlap(pkt[:hl], payload) || inexactOverlap(pkt[hl:], payload) {
+	if inexactOverlap(pkt, hdr) {
 		return nil, ErrOverlap
+	}
+	at := hl
+	for _, seg := range segs {
+		// A segment may lie exactly at its place; anywhere else in the
+		// output, sealing an earlier piece would overwrite it unread.
+		if anyOverlap(pkt[:at], seg) || inexactOverlap(pkt[at:], seg) {
+			return nil, ErrOverlap
+		}
+		at += len(seg)
 	}
 	seq := rtpSeq(hdr)
 
@@ -174,7 +201,7 @@ func (st *SendStream) sealRTP(dst, hdr, payload []byte) ([]byte, error) {
 	if &pkt[0] != &hdr[0] {
 		copy(pkt, hdr)
 	}
-	st.rtp.sealRTP(pkt, hl, payload, st.ssrc, index)
+	st.rtp.sealRTP(pkt, hl, segs, st.ssrc, index)
 	if !st.started || index > st.top {
 		st.top = index
 		st.started = true

@@ -103,20 +103,33 @@ func (t *transform) setNonce(ssrc uint32, i uint64) {
 }
 
 // sealRTP writes the encrypted payload and the tag after the header in pkt:
-// pkt[:hl] holds the header, payload is the plaintext (elsewhere, or exactly
-// at pkt[hl:]), and pkt has room for len(payload)+tagLen bytes after hl.
-func (t *transform) sealRTP(pkt []byte, hl int, payload []byte, ssrc uint32, index uint64) {
+// pkt[:hl] holds the header, the payload is the concatenation of segs (each
+// elsewhere, or exactly at its place in pkt), and pkt has room for the
+// payload and tagLen bytes after hl. Each segment is read once and written
+// once, straight to its place in the packet.
+func (t *transform) sealRTP(pkt []byte, hl int, segs [][]byte, ssrc uint32, index uint64) {
+	n := hl
 	if t.aead {
 		// RFC 7714 §8.2: the header is the associated data, the payload the
-		// plaintext; the tag follows the ciphertext.
+		// plaintext; the tag follows the ciphertext. The AEAD needs the
+		// plaintext in one piece: gather it into place, then seal in place.
+		for _, seg := range segs {
+			if len(seg) > 0 && &pkt[n] != &seg[0] {
+				copy(pkt[n:], seg)
+			}
+			n += len(seg)
+		}
 		t.setNonce(ssrc, index)
-		t.gcm.Seal(pkt[hl:hl], t.nonce[:], payload, pkt[:hl])
+		t.gcm.Seal(pkt[hl:hl], t.nonce[:], pkt[hl:n], pkt[:hl])
 		return
 	}
-	n := hl + len(payload)
-	// RFC 3711 §3.1, §4.1.1: only the payload is encrypted.
+	// RFC 3711 §3.1, §4.1.1: only the payload is encrypted, one keystream
+	// over all of it.
 	t.setIV(ssrc, index)
-	t.ctr.XORKeyStream(pkt[hl:n], payload, &t.iv)
+	for _, seg := range segs {
+		t.ctr.XORKeyStreamAt(pkt[n:n+len(seg)], seg, &t.iv, n-hl)
+		n += len(seg)
+	}
 	// RFC 3711 §4.2: tag = HMAC(k_a, authenticated portion ‖ ROC),
 	// truncated to the profile's tag length.
 	t.mac.start()

@@ -70,13 +70,25 @@ func (c *Cipher) Wipe() {
 // and writes the result to dst. dst must be at least as long as src; dst and
 // src may be the same buffer or must not overlap.
 func (c *Cipher) XORKeyStream(dst, src []byte, iv *[BlockSize]byte) {
+	c.XORKeyStreamAt(dst, src, iv, 0)
+}
+
+// XORKeyStreamAt is XORKeyStream for the part of a message that starts off
+// bytes into it: the keystream starts at byte off of the stream that counter
+// block iv begins. A payload held in several pieces (RTP fragments that
+// borrow from a frame) is encrypted piece by piece this way, each straight
+// into its place in the packet.
+func (c *Cipher) XORKeyStreamAt(dst, src []byte, iv *[BlockSize]byte, off int) {
 	if len(dst) < len(src) {
 		panic("aesctr: output smaller than input")
 	}
 	if c.block == nil {
 		panic("aesctr: use of a wiped or uninitialised Cipher")
 	}
-	c.xorGeneric(dst[:len(src)], src, iv)
+	if off < 0 {
+		panic("aesctr: negative offset")
+	}
+	c.xorGeneric(dst[:len(src)], src, iv, off)
 }
 
 // scratch is the generic path's working memory. It comes from a pool because
@@ -91,20 +103,32 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // xorGeneric encrypts eight counter blocks at a time with crypto/aes and XORs
 // them in, allocating nothing in the steady state.
-func (c *Cipher) xorGeneric(dst, src []byte, iv *[BlockSize]byte) {
+func (c *Cipher) xorGeneric(dst, src []byte, iv *[BlockSize]byte, off int) {
 	s := scratchPool.Get().(*scratch)
 	s.ctr = *iv
+	add(&s.ctr, uint64(off/BlockSize))
+	skip := off % BlockSize // keystream bytes of the first block already used
 	for len(src) > 0 {
-		n := min(len(src), len(s.ks))
-		for off := 0; off < n; off += BlockSize {
-			c.block.Encrypt(s.ks[off:off+BlockSize], s.ctr[:])
+		blocks := min((skip+len(src)+BlockSize-1)/BlockSize, len(s.ks)/BlockSize)
+		for b := range blocks {
+			c.block.Encrypt(s.ks[b*BlockSize:(b+1)*BlockSize], s.ctr[:])
 			increment(&s.ctr)
 		}
-		subtle.XORBytes(dst[:n], src[:n], s.ks[:n])
-		src, dst = src[n:], dst[n:]
+		n := min(len(src), blocks*BlockSize-skip)
+		subtle.XORBytes(dst[:n], src[:n], s.ks[skip:skip+n])
+		src, dst, skip = src[n:], dst[n:], 0
 	}
 	clear(s.ks[:])
 	scratchPool.Put(s)
+}
+
+// add adds x to the big-endian 128-bit counter.
+func add(ctr *[BlockSize]byte, x uint64) {
+	for i := BlockSize - 1; i >= 0 && x != 0; i-- {
+		sum := uint64(ctr[i]) + x&0xff
+		ctr[i] = byte(sum)
+		x = x>>8 + sum>>8
+	}
 }
 
 // increment adds one to the big-endian 128-bit counter.

@@ -98,3 +98,35 @@ func BenchmarkStdlibNewCTR1200(b *testing.B) {
 		cipher.NewCTR(block, iv[:]).XORKeyStream(buf, buf)
 	}
 }
+
+// Encrypting a message piece by piece at its offsets gives the keystream of
+// the whole message, for every split point, including counters that carry.
+func TestXORKeyStreamAt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	key := make([]byte, 16)
+	c, _ := New(key)
+	for _, n := range []int{1, 15, 16, 17, 100, 1200} {
+		msg := make([]byte, n)
+		for i := range msg {
+			msg[i] = byte(rng.Uint32())
+		}
+		var iv [16]byte
+		for i := range iv {
+			iv[i] = 0xff // every increment carries through all 16 bytes
+		}
+		iv[15] = 0xfd
+		want := make([]byte, n)
+		c.XORKeyStream(want, msg, &iv)
+		for cut1 := 0; cut1 <= n; cut1 += 1 + n/7 {
+			for cut2 := cut1; cut2 <= n; cut2 += 1 + n/5 {
+				got := make([]byte, n)
+				c.XORKeyStreamAt(got[:cut1], msg[:cut1], &iv, 0)
+				c.XORKeyStreamAt(got[cut1:cut2], msg[cut1:cut2], &iv, cut1)
+				c.XORKeyStreamAt(got[cut2:], msg[cut2:], &iv, cut2)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("n=%d cuts %d,%d: pieces differ from the whole", n, cut1, cut2)
+				}
+			}
+		}
+	}
+}
