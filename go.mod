@@ -17,6 +17,8 @@ require (
 	github.com/pion/srtp/v3 v3.1.3
 	golang.org/x/net v0.58.0
 	golang.org/x/sys v0.47.0
+	periph.io/x/conn/v3 v3.7.3
+	periph.io/x/host/v3 v3.8.5
 )
 
 require (
