@@ -134,6 +134,10 @@ type fakeTimer struct {
 }
 
 func (t *fakeTimer) Wake() {
+	// A woken timer stops counting as a sleeper at once, not only when its
+	// goroutine gets to run: a test that advances the clock once every
+	// goroutine sleeps (Sleepers) must not race ahead of one just woken.
+	t.unregister()
 	select {
 	case t.wake <- struct{}{}:
 	default:
