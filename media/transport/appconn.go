@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -21,16 +20,13 @@ type appConn struct {
 	in      chan []byte
 	dropped atomic.Uint64
 
-	mu       sync.Mutex
-	deadline time.Time
-	timer    *time.Timer
-	wake     chan struct{} // closed and replaced when the deadline changes
+	rd readDeadline
 }
 
 var _ net.Conn = (*appConn)(nil)
 
 func newAppConn(a *Association) *appConn {
-	return &appConn{a: a, in: make(chan []byte, appQueue), wake: make(chan struct{})}
+	return &appConn{a: a, in: make(chan []byte, appQueue), rd: newReadDeadline()}
 }
 
 func (c *appConn) deliver(b []byte) {
@@ -45,9 +41,7 @@ func (c *appConn) deliver(b []byte) {
 // and io.ErrShortBuffer returned with the part that fits.
 func (c *appConn) Read(b []byte) (int, error) {
 	for {
-		c.mu.Lock()
-		dl, wake := c.deadline, c.wake
-		c.mu.Unlock()
+		dl, wake := c.rd.snapshot()
 		if !dl.IsZero() && !time.Now().Before(dl) {
 			return 0, os.ErrDeadlineExceeded
 		}
@@ -99,22 +93,6 @@ func (c *appConn) SetWriteDeadline(t time.Time) error { return c.a.conn.SetWrite
 
 // SetReadDeadline wakes blocked readers when the deadline passes or changes.
 func (c *appConn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.deadline = t
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
-	}
-	close(c.wake)
-	c.wake = make(chan struct{})
-	if !t.IsZero() {
-		c.timer = time.AfterFunc(time.Until(t), func() {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			close(c.wake)
-			c.wake = make(chan struct{})
-		})
-	}
+	c.rd.set(t)
 	return nil
 }

@@ -19,23 +19,18 @@ type dtlsConn struct {
 	closeOnce sync.Once
 	closed    chan struct{}
 
-	mu       sync.Mutex
-	deadline time.Time
-	wake     chan struct{}
-	timer    *time.Timer
+	rd readDeadline
 }
 
 var _ net.PacketConn = (*dtlsConn)(nil)
 
 func newDTLSConn(e *Endpoint, raddr *net.UDPAddr) *dtlsConn {
-	return &dtlsConn{e: e, raddr: raddr, closed: make(chan struct{}), wake: make(chan struct{})}
+	return &dtlsConn{e: e, raddr: raddr, closed: make(chan struct{}), rd: newReadDeadline()}
 }
 
 func (c *dtlsConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	for {
-		c.mu.Lock()
-		dl, wake := c.deadline, c.wake
-		c.mu.Unlock()
+		dl, wake := c.rd.snapshot()
 		if !dl.IsZero() && !time.Now().Before(dl) {
 			return 0, nil, os.ErrDeadlineExceeded
 		}
@@ -103,22 +98,6 @@ func (c *dtlsConn) SetDeadline(t time.Time) error { return c.SetReadDeadline(t) 
 func (c *dtlsConn) SetWriteDeadline(time.Time) error { return nil }
 
 func (c *dtlsConn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.deadline = t
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
-	}
-	close(c.wake)
-	c.wake = make(chan struct{})
-	if !t.IsZero() {
-		c.timer = time.AfterFunc(time.Until(t), func() {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			close(c.wake)
-			c.wake = make(chan struct{})
-		})
-	}
+	c.rd.set(t)
 	return nil
 }
