@@ -18,7 +18,7 @@ func TestKernel(t *testing.T) {
 		t.Skip("CLUECAM_HW not set")
 	}
 	if _, err := os.Stat(DefaultPath); err != nil {
-		t.Skipf("no %s (modprobe softdog): %v", DefaultPath, err)
+		t.Fatalf("CLUECAM_HW is set but there is no %s (the rig loads softdog): %v", DefaultPath, err)
 	}
 	d, err := Open(&Options{Timeout: 10 * time.Second})
 	if err != nil {

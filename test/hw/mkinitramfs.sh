@@ -13,6 +13,7 @@ MODS=(
   "configfs"
   "gpio-sim"                               # out of tree (build-kmods.sh); chip made by guest/init
   "vicodec"                                # out of tree: FWHT mem2mem encoder/decoders, /dev/video1..
+  "softdog soft_noboot=1"                  # /dev/watchdog; noboot: a missed keepalive only logs
 )
 R=$(mktemp -d /tmp/hw-initrd.XXXX); trap 'rm -rf "$R"' EXIT
 mkdir -p "$R"/{bin,sbin,etc,proc,sys,dev,tmp,run,payload,lib/modules}

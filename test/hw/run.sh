@@ -4,14 +4,14 @@
 # snd-aloop, gpio-sim and vicodec, run them there and check the results.
 #   usage: test/hw/run.sh [ARCH...]   amd64 arm64 armhf armv6 (default: $HW_ARCHES or all four;
 #          armv6 = GOARM=6 binaries in the armhf guest)
-# env: HW_PKGS  packages whose test binaries run in the guest (default ./drivers/v4l2 ./drivers/alsa)
+# env: HW_PKGS  packages whose test binaries run in the guest (default ./drivers/v4l2 ./drivers/alsa ./drivers/watchdog)
 #      HW_TESTRUN  -test.run pattern (default: every test of the package)
 #      HW_SHELL=1  after the tests, a shell in the guest (see README.md)
 # Fails unless every test binary printed PASS, every TestKernel* test of each package reported
 # "--- PASS" (a SKIP, e.g. a missing device, fails the run), and the guest found its devices.
 source "$(dirname "$0")/lib.sh"
 ARCHES=("$@"); [ ${#ARCHES[@]} -gt 0 ] || read -r -a ARCHES <<< "${HW_ARCHES:-amd64 arm64 armhf armv6}"
-read -r -a PKGS <<< "${HW_PKGS:-./drivers/v4l2 ./drivers/alsa}"
+read -r -a PKGS <<< "${HW_PKGS:-./drivers/v4l2 ./drivers/alsa ./drivers/watchdog}"
 GO=${GO:-go}
 declare -A TIMES
 T_ALL=$(now)
@@ -42,7 +42,7 @@ for A in "${ARCHES[@]}"; do
       echo 'export CLUECAM_HW=1      # the rig has the devices: the kernel tests must not skip'
       echo 'rc=0'
       echo 'need() { [ -e "$1" ] || { echo "HW-MISSING $1"; rc=1; }; }'
-      echo 'need /dev/video0; need /dev/snd/pcmC0D0c; need /dev/snd/pcmC0D1p'
+      echo 'need /dev/video0; need /dev/snd/pcmC0D0c; need /dev/snd/pcmC0D1p; need /dev/watchdog'
       echo '[ -d /sys/module/vicodec ] && grep -qs stateful-encoder /sys/class/video4linux/*/name || { echo "HW-MISSING vicodec encoder node"; rc=1; }'
       echo 'chip=$(cat /sys/kernel/config/gpio-sim/ptz/bank0/chip_name 2>/dev/null); [ -n "$chip" ] && [ -e "/dev/$chip" ] || { echo "HW-MISSING gpio-sim chip cluecam-ptz"; rc=1; }'
       echo 'echo "== cluecam devices"; ./cluecam devices; echo "HW-DEVICES-RC=$?"'
