@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"encoding/xml"
+	"github.com/cluecam/cluecam/internal/testenv"
 	"reflect"
 	"slices"
 	"strings"
@@ -54,7 +55,7 @@ func TestXCard(t *testing.T) {
 	if !reflect.DeepEqual(ci, back) {
 		t.Errorf("round trip differs:\n%s", out)
 	}
-	xmllintBatch(t, infoXSD, map[string][]byte{"xcard": out})
+	testenv.ValidateXML(t, infoXSD, map[string][]byte{"xcard": out})
 }
 
 // TestEmbeddingAPI: EncodeGroup per group adds up to EncodeGroups, group

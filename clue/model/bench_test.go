@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"github.com/cluecam/cluecam/internal/testenv"
 	"strings"
 	"testing"
 )
@@ -108,7 +109,7 @@ func TestBox44Size(t *testing.T) {
 	}
 	richMsg := compactMessage(t, rich)
 	t.Logf("same box with descriptions in two languages and four xCards: %d bytes", len(richMsg))
-	xmllintBatch(t, protoXSD, map[string][]byte{"box44": compact, "box44 indented": msg, "box44 rich": richMsg})
+	testenv.ValidateXML(t, protoXSD, map[string][]byte{"box44": compact, "box44 indented": msg, "box44 rich": richMsg})
 }
 
 // groupBytes encodes just the advertisement groups (no envelope).

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/cluecam/cluecam/internal/testenv"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -49,7 +50,7 @@ func TestClueInfoExamples(t *testing.T) {
 			}
 		})
 	}
-	xmllintBatch(t, infoXSD, docs)
+	testenv.ValidateXML(t, infoXSD, docs)
 }
 
 // TestExtensionKept: RFC 8846 §24.1's extension elements survive a round
@@ -71,7 +72,7 @@ func TestExtensionKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	xmllintBatch(t, testdata+"/examples/corrected/rfc8846-s24.1-extension-driver.xsd", map[string][]byte{"s24.1 re-encoded": out})
+	testenv.ValidateXML(t, testdata+"/examples/corrected/rfc8846-s24.1-extension-driver.xsd", map[string][]byte{"s24.1 re-encoded": out})
 }
 
 // The RFC 8847 §10 messages: the clue-info parts of the advertisements and
@@ -153,7 +154,7 @@ func TestProtocolExamples(t *testing.T) {
 				}
 			})
 		}
-		xmllintBatch(t, protoXSD, protoDocs)
+		testenv.ValidateXML(t, protoXSD, protoDocs)
 	}
 }
 

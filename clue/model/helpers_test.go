@@ -3,16 +3,9 @@ package model
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
-
-	"github.com/cluecam/cluecam/internal/testenv"
 )
 
 const (
@@ -140,87 +133,4 @@ func encodeMessage(t testing.TB, protoPrefix string, ns Namespaces, adv *Adverti
 	must(e.EncodeToken(xml.EndElement{Name: xml.Name{Local: q(root)}}))
 	must(e.Flush())
 	return b.Bytes()
-}
-
-var xmllintResult = regexp.MustCompile(`(?m)^(\S+) (validates|fails to validate)$`)
-
-// xmllintBatch validates files against schema in one xmllint run and
-// fails the test for every file that does not validate.
-func xmllintBatch(t testing.TB, schema string, docs map[string][]byte) {
-	t.Helper()
-	if len(docs) == 0 {
-		return
-	}
-	bin := testenv.NeedCommand(t, "xmllint")
-	dir := t.TempDir()
-	args := []string{"--noout", "--nonet", "--schema", schema}
-	names := map[string]string{}
-	i := 0
-	for name, data := range docs {
-		p := filepath.Join(dir, fmt.Sprintf("doc%05d.xml", i))
-		i++
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		names[p] = name
-		args = append(args, p)
-	}
-	out, _ := exec.Command(bin, args...).CombinedOutput()
-	seen := 0
-	for _, m := range xmllintResult.FindAllStringSubmatch(string(out), -1) {
-		name, ok := names[m[1]]
-		if !ok {
-			continue
-		}
-		seen++
-		if m[2] != "validates" {
-			t.Errorf("%s does not validate against %s:\n%s", name, filepath.Base(schema), grepLines(string(out), m[1]))
-		}
-	}
-	if seen != len(docs) {
-		t.Fatalf("xmllint reported on %d of %d documents:\n%s", seen, len(docs), out)
-	}
-}
-
-func grepLines(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	if len(out) > 20 {
-		out = append(out[:20], "…")
-	}
-	return strings.Join(out, "\n")
-}
-
-// recordTB records failures instead of failing, to test the harness.
-type recordTB struct {
-	testing.TB
-	failed []string
-}
-
-func (r *recordTB) Errorf(format string, args ...any) {
-	r.failed = append(r.failed, fmt.Sprintf(format, args...))
-}
-func (r *recordTB) Fatalf(format string, args ...any) {
-	r.failed = append(r.failed, fmt.Sprintf(format, args...))
-}
-
-// TestXmllintHarness: the batch runner reports a document that does not
-// validate (so the passing runs mean something).
-func TestXmllintHarness(t *testing.T) {
-	ci := &ClueInfo{ClueInfoID: "x", Advertisement: *baseAdv()}
-	good, err := Marshal(ci)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ci.MediaCaptures[0].Mobility = "moving" // not in mobilityType
-	bad, _ := Marshal(ci)
-	rec := &recordTB{TB: t}
-	xmllintBatch(rec, infoXSD, map[string][]byte{"good": good, "bad": bad})
-	if len(rec.failed) != 1 || !strings.Contains(rec.failed[0], "bad does not validate") {
-		t.Fatalf("harness failures: %q", rec.failed)
-	}
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/xml"
 	"fmt"
+	"github.com/cluecam/cluecam/internal/testenv"
 	"math/rand"
 	"reflect"
 	"slices"
@@ -420,6 +421,6 @@ func TestPropertyRandomModels(t *testing.T) {
 		}
 	}
 	t.Logf("%d random models (%v); xmllint: %d clueInfo documents, %d advertisement messages", n, stats, len(infoDocs), len(protoDocs))
-	xmllintBatch(t, infoXSD, infoDocs)
-	xmllintBatch(t, protoXSD, protoDocs)
+	testenv.ValidateXML(t, infoXSD, infoDocs)
+	testenv.ValidateXML(t, protoXSD, protoDocs)
 }

@@ -3,7 +3,6 @@ package protocol
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -28,29 +27,6 @@ func rfcMessageFiles(t testing.TB) []string {
 		t.Fatalf("found %d RFC 8847 examples, want 18 (9 published + 9 corrected)", len(files))
 	}
 	return files
-}
-
-// xmllintValidate validates documents against the protocol schema and
-// fails the test for any that does not validate.
-func xmllintValidate(t *testing.T, docs map[string][]byte) {
-	t.Helper()
-	xmllint := testenv.NeedCommand(t, "xmllint")
-	dir := t.TempDir()
-	schema, err := filepath.Abs(protocolXSD)
-	must(t, err)
-	args := []string{"--noout", "--nonet", "--schema", schema}
-	for name, b := range docs {
-		p := filepath.Join(dir, name)
-		must(t, os.WriteFile(p, b, 0o644))
-		args = append(args, p)
-	}
-	out, err := exec.Command(xmllint, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("xmllint: %v\n%s", err, out)
-	}
-	if n := strings.Count(string(out), " validates"); n != len(docs) {
-		t.Fatalf("xmllint validated %d of %d documents:\n%s", n, len(docs), out)
-	}
 }
 
 // TestRFCExamples: every RFC 8847 example parses (the published §10.3 and
@@ -95,7 +71,7 @@ func TestRFCExamples(t *testing.T) {
 		}
 		out[strings.ReplaceAll(name, "/", "-")] = b1
 	}
-	xmllintValidate(t, out)
+	testenv.ValidateXML(t, protocolXSD, out)
 }
 
 // The published and the corrected examples are the same messages.
@@ -145,7 +121,7 @@ func TestMarshalValidates(t *testing.T) {
 	for i, m := range sampleMessages(t) {
 		docs[m.Kind().String()+string(rune('a'+i))+".xml"] = mustMarshal(t, m)
 	}
-	xmllintValidate(t, docs)
+	testenv.ValidateXML(t, protocolXSD, docs)
 }
 
 // TestDefaultChecksCatchRFCExampleDefects: with the default data-model

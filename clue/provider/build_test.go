@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"github.com/cluecam/cluecam/internal/testenv"
 	"reflect"
 	"slices"
 	"strings"
@@ -206,7 +207,7 @@ func TestBuild(t *testing.T) {
 			docs[tc.name] = message(t, a, 1)
 		})
 	}
-	xmllintBatch(t, docs)
+	testenv.ValidateXML(t, protocolXSD, docs)
 }
 
 // TestBuildDeterministic: the same room gives the same advertisement.
@@ -317,7 +318,7 @@ func TestDefaultDisclosure(t *testing.T) {
 			}
 		}
 	}
-	xmllintBatch(t, docs)
+	testenv.ValidateXML(t, protocolXSD, docs)
 }
 
 // TestSize44: the 4+4 box stays under the 16 KiB RFC 8831 §6.6 advises

@@ -2,17 +2,11 @@ package provider
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/cluecam/cluecam/clue/model"
 	"github.com/cluecam/cluecam/clue/protocol"
 	"github.com/cluecam/cluecam/hw"
-	"github.com/cluecam/cluecam/internal/testenv"
 )
 
 const protocolXSD = "../../testdata/clue/xsd/clue-protocol.xsd"
@@ -112,54 +106,4 @@ func message(t testing.TB, a *Advertisement, seq uint64) []byte {
 		t.Fatal(err)
 	}
 	return data
-}
-
-var xmllintResult = regexp.MustCompile(`(?m)^(\S+) (validates|fails to validate)$`)
-
-// xmllintBatch validates documents against the protocol schema in one
-// xmllint run, failing the test for each that does not validate.
-func xmllintBatch(t testing.TB, docs map[string][]byte) {
-	t.Helper()
-	if len(docs) == 0 {
-		return
-	}
-	bin := testenv.NeedCommand(t, "xmllint")
-	dir := t.TempDir()
-	schema, err := filepath.Abs(protocolXSD)
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"--noout", "--nonet", "--schema", schema}
-	names := map[string]string{}
-	i := 0
-	for name, data := range docs {
-		p := filepath.Join(dir, fmt.Sprintf("doc%05d.xml", i))
-		i++
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		names[p] = name
-		args = append(args, p)
-	}
-	out, _ := exec.Command(bin, args...).CombinedOutput()
-	seen := 0
-	for _, m := range xmllintResult.FindAllStringSubmatch(string(out), -1) {
-		name, ok := names[m[1]]
-		if !ok {
-			continue
-		}
-		seen++
-		if m[2] != "validates" {
-			var lines []string
-			for _, l := range strings.Split(string(out), "\n") {
-				if strings.Contains(l, m[1]) && len(lines) < 10 {
-					lines = append(lines, l)
-				}
-			}
-			t.Errorf("%s does not validate:\n%s", name, strings.Join(lines, "\n"))
-		}
-	}
-	if seen != len(docs) {
-		t.Fatalf("xmllint reported on %d of %d documents:\n%s", seen, len(docs), out)
-	}
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"github.com/cluecam/cluecam/internal/testenv"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -250,7 +251,7 @@ func TestPropertyRandomRooms(t *testing.T) {
 	if built < n*3/4 {
 		t.Errorf("only %d of %d rooms built", built, n)
 	}
-	xmllintBatch(t, docs)
+	testenv.ValidateXML(t, protocolXSD, docs)
 }
 
 func unsupportedKind(err error) string {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"errors"
+	"github.com/cluecam/cluecam/internal/testenv"
 	"slices"
 	"testing"
 
@@ -83,7 +84,7 @@ func TestReadvertise(t *testing.T) {
 			docs[tc.name] = message(t, next, 2)
 		})
 	}
-	xmllintBatch(t, docs)
+	testenv.ValidateXML(t, protocolXSD, docs)
 
 	// A reload that moves the fixed camera: RFC 8845 §7.1.1.4.
 	moved := demo()
