@@ -42,7 +42,9 @@ FUZZMIN    ?= 3s
 BENCHTIME  ?= 1s
 
 # Debian packages the tests drive as real counterparts.
-APT_PKGS   := ca-certificates curl unzip ffmpeg file libxml2-utils openssl python3-aiortc qemu-user-static sip-tester
+APT_PKGS   := ca-certificates curl unzip ffmpeg file libxml2-utils openssl python3-aiortc qemu-user-static sip-tester \
+              gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav tshark \
+              kamailio kamailio-tls-modules
 
 # Packages whose tests need no network peers: also run as arm64 and armv7
 # binaries under qemu-user, to catch struct-size, alignment and endianness
