@@ -29,6 +29,11 @@ type Local struct {
 	// answers (§7.3). Without it, offered BUNDLE groups are ignored and
 	// every m-line keeps its own transport.
 	Bundle bool
+	// BundleOnly, with Bundle, makes an initial offer carry the whole
+	// session on one address:port: every bundled m-line but the first is
+	// a=bundle-only with port 0 (RFC 9143 §7.2, as WebRTC's max-bundle
+	// does). A peer without BUNDLE then gets only the first line.
+	BundleOnly bool
 	// DataChannel: nil means the box does not offer or accept CLUE.
 	DataChannel *DataChannel
 	// Fallback: ordinary (non-CLUE) audio and video lines, so that a plain

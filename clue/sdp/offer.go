@@ -50,7 +50,7 @@ func Offer(l *Local, cur *Negotiation) (*Session, error) {
 // checkPorts: a wanted line needs a port (its own, or Local.Port).
 func (b *builder) checkPorts() error {
 	for i := range b.s.Media {
-		if b.live[i] && b.s.Media[i].Port == 0 {
+		if b.live[i] && b.s.Media[i].Port == 0 && !b.s.Media[i].BundleOnly {
 			return localErr("m-line %d (%s %s) has no port: set Local.Port or the item's Port", i, b.s.Media[i].Type, b.s.Media[i].Label)
 		}
 	}
@@ -229,6 +229,9 @@ func (b *builder) initial() {
 				b.bundle = append(b.bundle, b.s.Media[i].MID)
 				if b.tag < 0 {
 					b.tag = i
+				} else if l.BundleOnly {
+					// RFC 9143 §7.2: port 0 and a=bundle-only; never the tag.
+					b.s.Media[i].Port, b.s.Media[i].BundleOnly = 0, true
 				}
 			}
 		}
@@ -504,7 +507,9 @@ func (b *builder) finish(cur *Negotiation) {
 		if m.RTP != nil && bundled {
 			m.RTP.ExtMaps = append(m.RTP.ExtMaps, ExtMap{ID: l.midExt(), URI: MIDURI})
 		}
-		if bundled && b.tagOnly && i != b.tag {
+		if bundled && (b.tagOnly || m.BundleOnly) && i != b.tag {
+			// RFC 9143 §7.1.3: IDENTICAL and TRANSPORT attributes only on
+			// the tag (subsequent offers), never on bundle-only lines.
 			m.RTCPMux = false // IDENTICAL: on the tag only (RFC 9143 §7.1.3)
 			continue
 		}

@@ -1,0 +1,229 @@
+package endpoint_test
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cluecam/cluecam/board/appliance"
+	"github.com/cluecam/cluecam/board/config"
+	"github.com/cluecam/cluecam/clue/provider"
+	"github.com/cluecam/cluecam/clue/sip"
+	"github.com/cluecam/cluecam/endpoint"
+	"github.com/cluecam/cluecam/hw"
+	"github.com/cluecam/cluecam/media/transport"
+)
+
+func testLog(t testing.TB) *slog.Logger {
+	if os.Getenv("ENDPOINT_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+var loopback = netip.MustParseAddr("127.0.0.1")
+
+// box is the example configuration's box (synthetic devices) as a CLUE
+// Media Provider behind a SIP UA with digest authentication.
+type box struct {
+	ep  *endpoint.Endpoint
+	hub *endpoint.Hub
+	ua  *sip.UA
+	adv *provider.Advertisement
+}
+
+func newBox(t *testing.T, callers []sip.Caller) *box {
+	t.Helper()
+	cfg, err := config.Parse("example.toml", []byte(config.Example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := appliance.NewInventory(cfg, hw.SystemClock)
+	ctx := context.Background()
+	devs, err := inv.Devices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps, err := appliance.Bind(cfg, devs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := appliance.NewRoom(cfg, caps, devs, appliance.HomePositions(cfg))
+	adv, err := provider.Build(&room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := transport.LoadOrCreateCertificate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &box{hub: endpoint.NewHub(inv, testLog(t)), adv: adv}
+	t.Cleanup(b.hub.Close)
+	b.ep, err = endpoint.New(endpoint.Options{
+		Log: testLog(t).With("side", "box"), Certificate: cert, MediaAddr: loopback,
+		Provider: &endpoint.ProviderOpts{
+			Advertisement: func(context.Context) (*provider.Advertisement, error) { return adv, nil },
+			Hub:           b.hub, Fallback: cfg.Captures[0].Name,
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.ua, err = sip.New(b.ep, &sip.Opts{Logger: testLog(t).With("side", "box-sip"), Callers: callers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.ua.Close() })
+	if _, err := b.ua.Listen("tcp", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// watcher is the far end: a CLUE Media Consumer that counts what arrives.
+type watcher struct {
+	ep *endpoint.Endpoint
+	ua *sip.UA
+
+	mu      sync.Mutex
+	events  []endpoint.Event
+	packets map[string]int // by CaptId value
+	noCapt  int
+	evCh    chan endpoint.Event
+}
+
+func newWatcher(t *testing.T, account sip.Account) *watcher {
+	t.Helper()
+	cert, err := transport.LoadOrCreateCertificate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &watcher{packets: map[string]int{}, evCh: make(chan endpoint.Event, 64)}
+	w.ep, err = endpoint.New(endpoint.Options{
+		Log: testLog(t).With("side", "watcher"), Certificate: cert, MediaAddr: loopback,
+		Consumer: &endpoint.ConsumerOpts{Video: 2,
+			OnPacket: func(_ *sip.Call, p endpoint.Packet) {
+				w.mu.Lock()
+				if p.CaptID == nil {
+					w.noCapt++
+				} else {
+					w.packets[string(p.CaptID)]++
+				}
+				w.mu.Unlock()
+			},
+			OnEvent: func(_ *sip.Call, ev endpoint.Event) {
+				w.mu.Lock()
+				w.events = append(w.events, ev)
+				w.mu.Unlock()
+				select {
+				case w.evCh <- ev:
+				default:
+				}
+			},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ua, err = sip.New(w.ep, &sip.Opts{Logger: testLog(t).With("side", "watcher-sip"), Account: account, AllowUnauthenticated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.ua.Close() })
+	if _, err := w.ua.Listen("tcp", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *watcher) count() (map[string]int, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := map[string]int{}
+	for k, v := range w.packets {
+		m[k] = v
+	}
+	return m, w.noCapt
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestCallConfigureStream is a whole CLUE call between two of our
+// endpoints: SIP with digest, SDP offer/answer with the data channel and
+// inactive encoding lines, ICE-lite, DTLS-SRTP, the CLUE channel and
+// protocol (options, advertisement, configure), the box's re-INVITE making
+// the configured lines sendonly, SRTP media carrying the configured
+// captureID in CaptId, and media stopping with the BYE.
+func TestCallConfigureStream(t *testing.T) {
+	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}})
+	w := newWatcher(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	call, err := w.ua.Dial(ctx, "sip:cluecam@"+b.ua.Addr("tcp").String()+";transport=tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(call.RemoteSDP()), "a=group:CLUE") {
+		t.Fatalf("answer without a CLUE group:\n%s", call.RemoteSDP())
+	}
+	if !strings.Contains(string(call.RemoteSDP()), "a=inactive") {
+		t.Fatalf("encoding lines are not inactive before a configure:\n%s", call.RemoteSDP())
+	}
+	waitFor(t, "configured", func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for _, ev := range w.events {
+			if ev.Kind == "configured" {
+				return true
+			}
+		}
+		return false
+	})
+	waitFor(t, "media with CaptId", func() bool {
+		m, _ := w.count()
+		for _, n := range m {
+			if n >= 30 {
+				return true
+			}
+		}
+		return false
+	})
+	got, none := w.count()
+	for id := range got {
+		if _, ok := b.adv.Source(id); !ok {
+			t.Errorf("CaptId %q is not a captureID of the advertisement", id)
+		}
+	}
+	if none != 0 {
+		t.Errorf("%d packets without CaptId", none)
+	}
+	if !strings.Contains(string(call.RemoteSDP()), "a=sendonly") {
+		t.Errorf("after the re-INVITE no line is sendonly:\n%s", call.RemoteSDP())
+	}
+	if len(b.hub.Active()) == 0 {
+		t.Fatal("no capture streaming on the box")
+	}
+
+	if err := call.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "box session gone", func() bool { return b.ep.Calls() == 0 })
+	if a := b.hub.Active(); len(a) != 0 {
+		t.Fatalf("captures still streaming after the call: %v", a)
+	}
+}

@@ -1,0 +1,112 @@
+package endpoint
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Packet is a received RTP packet, its fields borrowed from the datagram.
+type Packet struct {
+	PT     uint8
+	Marker bool
+	Seq    uint16
+	TS     uint32
+	SSRC   uint32
+	// CaptID is the CaptId header extension's value (RFC 8849 §5.2),
+	// nil when the packet has none.
+	CaptID  []byte
+	Payload []byte
+}
+
+var errRTP = errors.New("rtp")
+
+// ParseRTP reads an RTP header (RFC 3550 §5.1) and, among its one- or
+// two-byte header extension elements (RFC 8285 §4.2, §4.3), the one with
+// ID captIDExt. It does not allocate.
+func ParseRTP(b []byte, captIDExt uint8) (Packet, error) {
+	var p Packet
+	if len(b) < 12 {
+		return p, fmt.Errorf("%w: %d bytes, header needs 12", errRTP, len(b))
+	}
+	if b[0]>>6 != 2 {
+		return p, fmt.Errorf("%w: version %d", errRTP, b[0]>>6)
+	}
+	p.Marker = b[1]&0x80 != 0
+	p.PT = b[1] & 0x7f
+	p.Seq = binary.BigEndian.Uint16(b[2:])
+	p.TS = binary.BigEndian.Uint32(b[4:])
+	p.SSRC = binary.BigEndian.Uint32(b[8:])
+	off := 12 + 4*int(b[0]&0x0f)
+	if off > len(b) {
+		return p, fmt.Errorf("%w: %d CSRCs beyond the packet", errRTP, b[0]&0x0f)
+	}
+	if b[0]&0x10 != 0 {
+		if off+4 > len(b) {
+			return p, fmt.Errorf("%w: extension header beyond the packet", errRTP)
+		}
+		profile := binary.BigEndian.Uint16(b[off:])
+		n := 4 * int(binary.BigEndian.Uint16(b[off+2:]))
+		ext := b[off+4:]
+		if n > len(ext) {
+			return p, fmt.Errorf("%w: extension of %d bytes beyond the packet", errRTP, n)
+		}
+		ext = ext[:n]
+		off += 4 + n
+		if captIDExt != 0 {
+			p.CaptID = findElement(profile, ext, captIDExt)
+		}
+	}
+	end := len(b)
+	if b[0]&0x20 != 0 { // padding (RFC 3550 §5.1): the last octet counts it
+		pad := int(b[len(b)-1])
+		if pad == 0 || off+pad > len(b) {
+			return p, fmt.Errorf("%w: padding %d", errRTP, pad)
+		}
+		end -= pad
+	}
+	p.Payload = b[off:end]
+	return p, nil
+}
+
+// findElement returns element id's data in an RFC 8285 extension block.
+func findElement(profile uint16, ext []byte, id uint8) []byte {
+	switch {
+	case profile == 0xBEDE: // one-byte form, §4.2
+		for i := 0; i < len(ext); {
+			if ext[i] == 0 { // padding
+				i++
+				continue
+			}
+			eid, l := ext[i]>>4, int(ext[i]&0x0f)+1
+			if eid == 15 { // reserved: stop processing (§4.2)
+				return nil
+			}
+			i++
+			if i+l > len(ext) {
+				return nil
+			}
+			if eid == id {
+				return ext[i : i+l]
+			}
+			i += l
+		}
+	case profile&0xfff0 == 0x1000: // two-byte form, §4.3
+		for i := 0; i+1 < len(ext); {
+			if ext[i] == 0 {
+				i++
+				continue
+			}
+			eid, l := ext[i], int(ext[i+1])
+			i += 2
+			if i+l > len(ext) {
+				return nil
+			}
+			if eid == id {
+				return ext[i : i+l]
+			}
+			i += l
+		}
+	}
+	return nil
+}
