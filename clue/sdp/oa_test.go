@@ -662,3 +662,45 @@ func TestPerLineSetupAndNoICE(t *testing.T) {
 		t.Errorf("ApplyAnswer: %v", err)
 	}
 }
+
+// TestLocalBundleOnly: Local.BundleOnly puts a whole initial offer on one
+// address:port — the tag keeps it, every other bundled line is port 0,
+// a=bundle-only and free of transport attributes (RFC 9143 §7.2, §7.1.3)
+// — and a BUNDLE answerer accepts every line on the tag's transport.
+func TestLocalBundleOnly(t *testing.T) {
+	p := peer("198.51.100.7", 40000)
+	p.Bundle, p.BundleOnly = true, true
+	p.Receive = []Receive{{Type: Video, Codecs: DefaultVideoCodecs(), CaptId: true}}
+	o := mustOffer(t, p, nil)
+	po, _ := wire(t, o, AsOffer)
+	for i := range po.Media {
+		m := &po.Media[i]
+		if i == 0 {
+			if m.Port != 40000 || m.BundleOnly || m.ICE.Ufrag == "" || m.DTLS.Setup != SetupActpass {
+				t.Errorf("tag line %d: port %d bundle-only %v", i, m.Port, m.BundleOnly)
+			}
+			continue
+		}
+		if m.Port != 0 || !m.BundleOnly || m.ICE.Ufrag != "" || m.DTLS.Setup != SetupNone || m.RTCPMux {
+			t.Errorf("line %d: port %d bundle-only %v, transport attributes %+v %+v", i, m.Port, m.BundleOnly, m.ICE, m.DTLS)
+		}
+	}
+	b := box("192.0.2.10", 50000, fpA, videoEnc("v1"))
+	b.Bundle = true
+	a, n, err := Answer(b, po, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range n.Streams {
+		if !st.Active || a.Media[i].Port != 50000 {
+			t.Errorf("answer line %d: active %v port %d (%s)", i, st.Active, a.Media[i].Port, st.Reason)
+		}
+	}
+	if !n.CLUE || n.Bundle == nil {
+		t.Fatalf("negotiation %+v", n)
+	}
+	neg, err := ApplyAnswer(p, o, mustWire(t, a, AsAnswer))
+	if err != nil || !neg.CLUE || neg.Streams[len(neg.Streams)-1].Remote.Port != 50000 {
+		t.Fatalf("offerer's view: %v %+v", err, neg)
+	}
+}
