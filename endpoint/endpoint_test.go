@@ -62,7 +62,10 @@ func newBox(t *testing.T, callers []sip.Caller) *box {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &box{hub: endpoint.NewHub(inv, testLog(t)), adv: adv}
+	open := func(ctx context.Context, o provider.Order) (hw.VideoSource, error) {
+		return inv.OpenVideo(ctx, o.Device)
+	}
+	b := &box{hub: endpoint.NewHub(open, testLog(t)), adv: adv}
 	t.Cleanup(b.hub.Close)
 	b.ep, err = endpoint.New(endpoint.Options{
 		Log: testLog(t).With("side", "box"), Certificate: cert, MediaAddr: loopback,

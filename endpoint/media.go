@@ -15,17 +15,16 @@ import (
 	"github.com/cluecam/cluecam/media/rtp"
 )
 
-// VideoOpener opens a device by inventory ID (hw.Inventory does).
-type VideoOpener interface {
-	OpenVideo(ctx context.Context, id string) (hw.VideoSource, error)
-}
+// Opener opens the video source an order names (the box opens its
+// capture through the appliance, which watches it for the watchdog).
+type Opener func(ctx context.Context, o provider.Order) (hw.VideoSource, error)
 
 // Hub runs one pipeline per capture and RTP format, shared by every call
 // that watches it: the capture is read and packetized once, and each call
 // only seals (ARCHITECTURE: encode once, seal per call). A pipeline starts
 // with its first subscriber and stops, closing the device, with its last.
 type Hub struct {
-	open VideoOpener
+	open Opener
 	log  *slog.Logger
 
 	mu    sync.Mutex
@@ -50,8 +49,8 @@ type feed struct {
 	err    error // why Run ended, once done
 }
 
-// NewHub returns a hub opening devices with open.
-func NewHub(open VideoOpener, log *slog.Logger) *Hub {
+// NewHub returns a hub opening sources with open.
+func NewHub(open Opener, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -141,7 +140,7 @@ func (h *Hub) Subscribe(o provider.Order, st *sdp.Stream, newSink func(ssrc uint
 // start opens the device and runs its pipeline; h.mu is held.
 func (h *Hub) start(key feedKey, o provider.Order) (*feed, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	src, err := h.open.OpenVideo(ctx, o.Device)
+	src, err := h.open(ctx, o)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("capture %q: open %s: %w", o.CaptureID, o.Device, err)

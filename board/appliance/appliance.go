@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/cluecam/cluecam/board/config"
+	"github.com/cluecam/cluecam/drivers/synthetic"
+	"github.com/cluecam/cluecam/drivers/watchdog"
 	"github.com/cluecam/cluecam/hw"
 )
 
@@ -30,6 +32,14 @@ type Options struct {
 	// NewInventory builds the device inventory for a configuration;
 	// nil means NewInventory (synthetic devices, later real drivers).
 	NewInventory func(*config.Config, hw.Clock) *hw.Inventory
+	// OpenHead opens a configured head of a driver other than synthetic
+	// (those heads cannot be enumerated, only named in the configuration);
+	// nil means Heads{}.Open, the real hardware.
+	OpenHead func(ctx context.Context, h config.PTZ, clock hw.Clock) (hw.PTZ, error)
+	// Monitor, when set, watches every capture source opened through the
+	// appliance: each registers while started and beats per frame or
+	// period read, so the watchdog is fed only while they deliver.
+	Monitor *watchdog.Monitor
 }
 
 // Capture is a configured capture bound to the device that serves it.
@@ -52,11 +62,15 @@ type Appliance struct {
 	inv      *hw.Inventory
 	captures []Capture
 	heads    map[string]hw.PTZ
+	// rest is where each head last came to rest (from its subscription);
+	// the room is described from it rather than from a moving head.
+	rest  map[string]hw.Position
+	moved chan struct{}
 }
 
 // New returns an appliance with no configuration applied yet.
 func New(log *slog.Logger, opts *Options) *Appliance {
-	a := &Appliance{log: log}
+	a := &Appliance{log: log, moved: make(chan struct{}, 1)}
 	if opts != nil {
 		a.opts = *opts
 	}
@@ -69,8 +83,17 @@ func New(log *slog.Logger, opts *Options) *Appliance {
 	if a.opts.NewInventory == nil {
 		a.opts.NewInventory = NewInventory
 	}
+	if a.opts.OpenHead == nil {
+		a.opts.OpenHead = Heads{}.Open
+	}
 	return a
 }
+
+// Moved delivers a value after a head came to rest somewhere (a move ended,
+// was stopped or interrupted): then Room describes the capture areas the
+// head turned, for provider.Readvertise. Values do not queue up: one
+// pending value stands for any number of moves.
+func (a *Appliance) Moved() <-chan struct{} { return a.moved }
 
 // Config returns the configuration in force, nil before the first Apply.
 func (a *Appliance) Config() *config.Config {
@@ -96,7 +119,10 @@ func (a *Appliance) Head(name string) (hw.PTZ, bool) {
 
 // Apply makes cfg the configuration in force. It builds the inventory,
 // checks every capture against a real device (one frame or audio period in
-// the configured mode), and opens every PTZ head and moves it home. If any
+// the configured mode), opens every PTZ head (the synthetic one from the
+// inventory, the others through Options.OpenHead) and, once everything
+// worked, moves each to its home preset and follows where it comes to rest
+// (see Moved). If any
 // step fails, everything Apply opened is closed again, the previous
 // configuration stays in force with its devices, and the error lists every
 // problem found.
@@ -129,7 +155,7 @@ func (a *Appliance) Apply(ctx context.Context, cfg *config.Config) error {
 	}
 	heads := map[string]hw.PTZ{}
 	for _, h := range cfg.PTZ {
-		head, err := a.openHead(ctx, inv, h)
+		head, err := a.openHeadDevice(ctx, inv, h)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("ptz %q: %w", h.Name, err))
 			continue
@@ -144,11 +170,75 @@ func (a *Appliance) Apply(ctx context.Context, cfg *config.Config) error {
 		// Put the previous heads back: reopen with the old configuration.
 		if a.cfg != nil {
 			a.heads = a.reopenHeads(ctx, a.inv, a.cfg)
+			a.rest = map[string]hw.Position{}
+			for _, h := range a.cfg.PTZ {
+				if head, ok := a.heads[h.Name]; ok {
+					a.follow(h, head)
+				}
+			}
 		}
 		return fmt.Errorf("appliance: configuration not applied: %w", errors.Join(problems...))
 	}
 	a.cfg, a.inv, a.captures, a.heads = cfg, inv, captures, heads
+	a.rest = map[string]hw.Position{}
+	for _, h := range cfg.PTZ {
+		a.follow(h, heads[h.Name])
+		a.home(h, heads[h.Name])
+	}
 	return nil
+}
+
+// home moves a head to its home preset, if it has one and is not there
+// already (servo heads start there). The head moves in the background: a
+// slow head must not delay the box answering calls.
+func (a *Appliance) home(h config.PTZ, head hw.PTZ) {
+	if h.Home == "" {
+		return
+	}
+	for _, p := range head.Presets() {
+		if p.Name == h.Home && p.Position == head.Position() {
+			return
+		}
+	}
+	go func() {
+		if err := head.GotoPreset(context.Background(), h.Home); err != nil && !errors.Is(err, hw.ErrClosed) && !errors.Is(err, hw.ErrInterrupted) {
+			a.log.Warn("ptz: moving home failed", "ptz", h.Name, "preset", h.Home, "err", err)
+		}
+	}()
+}
+
+// follow records where head comes to rest until it is closed (which ends
+// the subscription) and tells Moved.
+func (a *Appliance) follow(h config.PTZ, head hw.PTZ) {
+	updates, _ := head.Subscribe()
+	go func() {
+		for pos := range updates {
+			pos = restPosition(h, pos)
+			a.mu.Lock()
+			current := a.heads[h.Name] == head
+			if current {
+				a.rest[h.Name] = pos
+			}
+			a.mu.Unlock()
+			if !current {
+				continue // a head of a replaced configuration
+			}
+			a.log.Info("ptz at rest", "ptz", h.Name, "position", pos.String())
+			select {
+			case a.moved <- struct{}{}:
+			default:
+			}
+		}
+	}()
+}
+
+// restPosition reports a head without a zoom axis at the configured fixed
+// zoom (its driver reports 0), the zoom its camera's geometry assumes.
+func restPosition(h config.PTZ, pos hw.Position) hw.Position {
+	if h.Limits.ZoomMin == h.Limits.ZoomMax {
+		pos.Zoom = h.Limits.ZoomMin
+	}
+	return pos
 }
 
 // Close releases every device the appliance holds.
@@ -302,34 +392,13 @@ func probeAudio(ctx context.Context, inv *hw.Inventory, id string, f hw.AudioFor
 	return src.Stop()
 }
 
-// headDevice maps a configured head to its inventory ID.
-func headDevice(h config.PTZ) (string, error) {
+// openHeadDevice opens a configured head: the synthetic one from the
+// inventory, the others from their configuration.
+func (a *Appliance) openHeadDevice(ctx context.Context, inv *hw.Inventory, h config.PTZ) (hw.PTZ, error) {
 	if h.Driver == config.DriverSynthetic {
-		return "synthetic:ptz", nil
+		return inv.OpenPTZ(ctx, synthetic.IDPTZ)
 	}
-	return "", fmt.Errorf("driver %q: %w", h.Driver, errNoDriver)
-}
-
-// openHead opens a head and moves it to its home preset, if it has one.
-func (a *Appliance) openHead(ctx context.Context, inv *hw.Inventory, h config.PTZ) (hw.PTZ, error) {
-	id, err := headDevice(h)
-	if err != nil {
-		return nil, err
-	}
-	head, err := inv.OpenPTZ(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if h.Home != "" {
-		// The head moves home in the background: a slow head must not delay
-		// the box answering calls.
-		go func() {
-			if err := head.GotoPreset(context.Background(), h.Home); err != nil && !errors.Is(err, hw.ErrClosed) && !errors.Is(err, hw.ErrInterrupted) {
-				a.log.Warn("ptz: moving home failed", "ptz", h.Name, "preset", h.Home, "err", err)
-			}
-		}()
-	}
-	return head, nil
+	return a.opts.OpenHead(ctx, h, a.opts.Clock)
 }
 
 // reopenHeads reopens the heads of the configuration in force after a
@@ -337,15 +406,12 @@ func (a *Appliance) openHead(ctx context.Context, inv *hw.Inventory, h config.PT
 func (a *Appliance) reopenHeads(ctx context.Context, inv *hw.Inventory, cfg *config.Config) map[string]hw.PTZ {
 	heads := map[string]hw.PTZ{}
 	for _, h := range cfg.PTZ {
-		id, err := headDevice(h)
-		if err == nil {
-			var head hw.PTZ
-			if head, err = inv.OpenPTZ(ctx, id); err == nil {
-				heads[h.Name] = head
-				continue
-			}
+		head, err := a.openHeadDevice(ctx, inv, h)
+		if err != nil {
+			a.log.Error("ptz: could not reopen head after a failed reload", "ptz", h.Name, "err", err)
+			continue
 		}
-		a.log.Error("ptz: could not reopen head after a failed reload", "ptz", h.Name, "err", err)
+		heads[h.Name] = head
 	}
 	return heads
 }

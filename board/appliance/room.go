@@ -168,13 +168,22 @@ func geometry(g *config.Geometry) *provider.Geometry {
 func (a *Appliance) Room(ctx context.Context) (provider.Room, error) {
 	a.mu.Lock()
 	cfg, inv, captures := a.cfg, a.inv, append([]Capture(nil), a.captures...)
-	positions := make(map[string]hw.Position, len(a.heads))
-	for name, h := range a.heads {
-		positions[name] = h.Position()
+	heads := a.heads
+	positions := make(map[string]hw.Position, len(heads))
+	for name, pos := range a.rest {
+		positions[name] = pos
 	}
 	a.mu.Unlock()
 	if cfg == nil {
 		return provider.Room{}, errNotApplied
+	}
+	for _, h := range cfg.PTZ {
+		if _, ok := positions[h.Name]; ok {
+			continue
+		}
+		if head, ok := heads[h.Name]; ok {
+			positions[h.Name] = restPosition(h, head.Position())
+		}
 	}
 	devs, err := inv.Devices(ctx)
 	if err != nil {

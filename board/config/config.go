@@ -353,6 +353,10 @@ type PWM struct {
 	PulseMinUS  int // default 500
 	PulseMaxUS  int // default 2500; > PulseMinUS, ≤ PeriodUS
 	PeriodUS    int // default 20000; 1000..100000
+	// ServoRangeDeg is the servos' travel from PulseMinUS to PulseMaxUS,
+	// centred on 0° (default 180: 500 µs is -90°, 2500 µs +90°). The
+	// limits must lie within it: a pulse beyond it would hit the stop.
+	ServoRangeDeg float64
 }
 
 // GPIOLine names a GPIO line by label (Name) or by offset (Name "").
@@ -380,18 +384,21 @@ type PCA9685 struct {
 	PulseMinUS  int    // default 500
 	PulseMaxUS  int    // default 2500
 	FrequencyHz int    // default 50; 24..1526 (the chip's prescaler range)
+	// ServoRangeDeg is as PWM.ServoRangeDeg (default 180).
+	ServoRangeDeg float64
 }
 
 // VISCASerial drives a VISCA camera over RS-232/RS-422.
 type VISCASerial struct {
 	Device        string // required; a path under /dev/
-	Baud          int    // default 9600; 2400, 4800, 9600, 19200, 38400 or 115200
+	Baud          int    // default 9600; 9600, 19200, 38400 or 115200
 	CameraAddress int    // default 1; 1..7
 }
 
-// VISCAIP drives a VISCA-over-IP camera.
+// VISCAIP drives a VISCA-over-IP camera (UDP, port 52381 by convention).
 type VISCAIP struct {
-	Address string // required; host:port
+	Address       string // required; host:port
+	CameraAddress int    // default 1; 1..7 (cameras answer as 1 over IP)
 }
 
 // Limits bound the head's movement, in degrees and zoom factor.
@@ -448,6 +455,10 @@ type Watchdog struct {
 	Enabled bool          // default true
 	Device  string        // default "/dev/watchdog"
 	Timeout time.Duration // default 15 s; 1 s..600 s
+	// StaleFrames is how many frame intervals a running capture may go
+	// without delivering a frame before the box stops feeding the
+	// watchdog; default 30, 1..1000.
+	StaleFrames int
 }
 
 // Default returns the configuration an empty file would describe if it
@@ -480,9 +491,10 @@ func Default() *Config {
 		},
 		Log: Log{Level: "info", Format: "text"},
 		Watchdog: Watchdog{
-			Enabled: true,
-			Device:  "/dev/watchdog",
-			Timeout: 15 * time.Second,
+			Enabled:     true,
+			Device:      "/dev/watchdog",
+			Timeout:     15 * time.Second,
+			StaleFrames: 30,
 		},
 	}
 }

@@ -108,7 +108,7 @@ func TestExample(t *testing.T) {
 	check("Network", c.Network, Network{Hostname: "cluecam", Mode: NetworkDHCP, RTPPortMin: 20000, RTPPortMax: 20998})
 	check("SSH", c.SSH, SSH{Enabled: false, Listen: ":22", AuthorizedKeys: "authorized_keys"})
 	check("Log", c.Log, Log{Level: "info", Format: "text"})
-	check("Watchdog", c.Watchdog, Watchdog{Enabled: false, Device: "/dev/watchdog", Timeout: 15 * time.Second})
+	check("Watchdog", c.Watchdog, Watchdog{Enabled: false, Device: "/dev/watchdog", Timeout: 15 * time.Second, StaleFrames: 30})
 }
 
 // minimal is the smallest valid file; table cases append to it, so a key
@@ -558,8 +558,10 @@ func TestPTZ(t *testing.T) {
 			"ptz[0].pca9685.address: expected integer 0x03..0x77, found 0x78", "ptz[0].pca9685.tilt_channel: expected integer 0..15"}},
 		{name: "pca9685 bus", doc: head + "driver = \"pca9685\"\n[ptz.pca9685]\nbus = \"i2c-1\" #!\npan_channel = 0\ntilt_channel = 1\n", want: []string{"ptz[0].pca9685.bus: expected a clean path under /dev/"}},
 		{name: "visca-serial", doc: head + "driver = \"visca-serial\"\n[ptz.visca-serial]\ndevice = \"/dev/ttyUSB0\"\nbaud = 9600\ncamera_address = 8 #!\n", want: []string{"ptz[0].visca-serial.camera_address: expected integer 1..7, found 8"}},
-		{name: "visca-serial baud", doc: head + "driver = \"visca-serial\"\n[ptz.visca-serial] #!\nbaud = 9601 #!\n", want: []string{"ptz[0].visca-serial.device: required", "ptz[0].visca-serial.baud: expected one of 2400"}},
+		{name: "visca-serial baud", doc: head + "driver = \"visca-serial\"\n[ptz.visca-serial] #!\nbaud = 9601 #!\n", want: []string{"ptz[0].visca-serial.device: required", "ptz[0].visca-serial.baud: expected one of 9600, 19200, 38400, 115200, found 9601"}},
+		{name: "visca-serial 2400 unsupported", doc: head + "driver = \"visca-serial\"\n[ptz.visca-serial]\ndevice = \"/dev/ttyUSB0\"\nbaud = 2400 #!\n", want: []string{"ptz[0].visca-serial.baud: expected one of 9600"}},
 		{name: "visca-ip", doc: head + "driver = \"visca-ip\"\nvisca-ip = { address = \"camera.local:52381\" }\n"},
+		{name: "visca-ip camera address", doc: head + "driver = \"visca-ip\"\n[ptz.visca-ip]\naddress = \"10.0.0.5:52381\"\ncamera_address = 0 #!\n", want: []string{"ptz[0].visca-ip.camera_address: expected integer 1..7, found 0"}},
 		{name: "visca-ip needs port", doc: head + "driver = \"visca-ip\"\nvisca-ip = { address = \"192.168.1.50\" } #!\n", want: []string{"ptz[0].visca-ip.address: missing :port"}},
 		{name: "limits order", doc: head + "driver = \"synthetic\"\n[ptz.limits]\npan_min = 10\npan_max = -10 #!\n", want: []string{"ptz[0].limits.pan_max: pan_min (10) must be below pan_max (-10)"}},
 		{name: "limits range", doc: head + "driver = \"synthetic\"\n[ptz.limits]\ntilt_max = 95 #!\n", want: []string{"ptz[0].limits.tilt_max: expected number -90..90, found 95"}},
@@ -569,6 +571,31 @@ func TestPTZ(t *testing.T) {
 		{name: "unknown home", doc: head + "driver = \"synthetic\"\nhome = \"door\" #!\n", want: []string{`ptz[0].home: no [[ptz[0].preset]] named "door"`}},
 		{name: "duplicate head", doc: head + "driver = \"synthetic\"\n[[ptz]]\nname = \"head\" #!\ndriver = \"synthetic\"\n", want: []string{`ptz[1].name: duplicate ptz name "head"`}},
 		{name: "speed", doc: head + "driver = \"synthetic\"\nspeed_deg_per_s = 0 #!\n", want: []string{"ptz[0].speed_deg_per_s: expected number 1..360, found 0"}},
+	})
+}
+
+// The limits must suit the driver: servos have a travel, steppers and VISCA
+// cameras count from 0/0, and only synthetic and VISCA heads zoom.
+func TestPTZDriverLimits(t *testing.T) {
+	head := "ptz = \"head\"\n[[ptz]] #h\nname = \"head\"\n"
+	pwm := head + "driver = \"pwm\"\n[ptz.pwm]\npan_channel = 0\ntilt_channel = 1\n"
+	pca := head + "driver = \"pca9685\"\n[ptz.pca9685]\npan_channel = 0\ntilt_channel = 1\n"
+	gpio := head + "driver = \"gpio\"\n[ptz.gpio]\npan_step = 1\npan_dir = 2\ntilt_step = 3\ntilt_dir = 4\nsteps_per_degree = 10\n"
+	visca := head + "driver = \"visca-ip\"\n[ptz.visca-ip]\naddress = \"10.0.0.5:52381\"\n"
+	runCases(t, []validationCase{
+		{name: "pwm defaults fit a 180 degree servo", doc: pwm},
+		{name: "pwm wide servo", doc: pwm + "servo_range_deg = 270\n[ptz.limits]\npan_min = -135\npan_max = 135\n"},
+		{name: "pwm limit beyond the servo", doc: pwm + "[ptz.limits]\npan_max = 100 #!\n", want: []string{"ptz[0].limits.pan_max: -90..100 is beyond the servos' travel -90..90 (servo_range_deg = 180)"}},
+		{name: "pwm narrow servo with default limits", doc: pwm + "servo_range_deg = 120 #!\n", want: []string{"ptz[0].pwm.servo_range_deg: -90..90 is beyond the servos' travel -60..60 (servo_range_deg = 120)"}},
+		{name: "pwm servo range type", doc: pwm + "servo_range_deg = \"180\" #!\n", want: []string{"ptz[0].pwm.servo_range_deg: expected number 1..360"}, class: ErrType},
+		{name: "pwm has no zoom", doc: pwm + "[ptz.limits]\nzoom_max = 2 #!\n", want: []string{`ptz[0].limits.zoom_max: driver "pwm" has no zoom`}},
+		{name: "pwm fixed zoom is fine", doc: pwm + "[ptz.limits]\nzoom_min = 2\nzoom_max = 2\n"},
+		{name: "pca9685 tilt beyond the servo", doc: pca + "servo_range_deg = 90\n[ptz.limits]\npan_min = -45\npan_max = 45\ntilt_min = -50 #!\n", want: []string{"ptz[0].limits.tilt_min: -50..30 is beyond the servos' travel -45..45 (servo_range_deg = 90)"}},
+		{name: "gpio must contain 0", doc: gpio + "[ptz.limits]\npan_min = 10 #!\npan_max = 90\n", want: []string{`ptz[0].limits.pan_min: 10..90 must contain 0: driver "gpio" counts from pan 0, tilt 0`}},
+		{name: "gpio has no zoom", doc: gpio + "[ptz.limits]\nzoom_max = 3 #!\n", want: []string{`ptz[0].limits.zoom_max: driver "gpio" has no zoom`}},
+		{name: "visca zooms", doc: visca + "[ptz.limits]\nzoom_max = 20\n"},
+		{name: "visca tilt must contain 0", doc: visca + "[ptz.limits]\ntilt_min = -30\ntilt_max = -10 #!\n", want: []string{`ptz[0].limits.tilt_max: -30..-10 must contain 0: driver "visca-ip" counts from pan 0, tilt 0`}},
+		{name: "preset outside servo travel not double reported", doc: pwm + "[ptz.limits]\npan_max = 100 #!\n[[ptz.preset]]\nname = \"p\"\npan = 95\ntilt = 0\n", want: []string{"ptz[0].limits.pan_max: -90..100 is beyond"}},
 	})
 }
 
@@ -583,8 +610,6 @@ pan_dir = "GPIO27"
 tilt_step = 22
 tilt_dir = 23
 steps_per_degree = 8.5
-[ptz.limits]
-zoom_max = 3
 [[ptz.preset]]
 name = "p"
 pan = 1
@@ -623,6 +648,8 @@ func TestNetworkSSHLogWatchdog(t *testing.T) {
 		{name: "ssh listen", doc: "[ssh]\nlisten = \"22\" #!\n", want: []string{"ssh.listen: missing :port"}},
 		{name: "ssh enabled type", doc: "[ssh]\nenabled = 1 #!\n", want: []string{"ssh.enabled: expected boolean true or false, found integer 1"}, class: ErrType},
 		{name: "log format", doc: "[log]\nformat = \"xml\" #!\n", want: []string{`log.format: expected one of "text", "json", found "xml"`}},
+		{name: "watchdog stale frames", doc: "[watchdog]\nstale_frames = 0 #!\n", want: []string{"watchdog.stale_frames: expected integer 1..1000, found 0"}},
+		{name: "watchdog stale frames type", doc: "[watchdog]\nstale_frames = \"30\" #!\n", want: []string{"watchdog.stale_frames: expected integer 1..1000"}, class: ErrType},
 		{name: "watchdog timeout", doc: "[watchdog]\ntimeout = \"1h\" #!\ndevice = \"watchdog\" #!\n", want: []string{"watchdog.timeout: expected duration 1s..600s", "watchdog.device: expected a clean path under /dev/"}},
 	})
 }
@@ -745,4 +772,40 @@ func TestMCCDecoded(t *testing.T) {
 	if !reflect.DeepEqual(ex.MCCs, want) {
 		t.Errorf("example MCCs = %+v, want %+v", ex.MCCs, want)
 	}
+}
+
+// Every driver table gets its defaults filled in.
+func TestPTZDriverDefaults(t *testing.T) {
+	c, err := Parse("t.toml", []byte(minimal+`ptz = "a"
+[[ptz]]
+name = "a"
+driver = "pwm"
+pwm = { pan_channel = 2, tilt_channel = 3 }
+[[ptz]]
+name = "b"
+driver = "pca9685"
+pca9685 = { pan_channel = 0, tilt_channel = 1 }
+[[ptz]]
+name = "c"
+driver = "visca-serial"
+visca-serial = { device = "/dev/ttyAMA0" }
+[[ptz]]
+name = "d"
+driver = "visca-ip"
+visca-ip = { address = "cam:52381" }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, got, want any) {
+		t.Helper()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s = %+v, want %+v", name, got, want)
+		}
+	}
+	check("pwm", c.PTZ[0].PWM, &PWM{Chip: 0, PanChannel: 2, TiltChannel: 3, PulseMinUS: 500, PulseMaxUS: 2500, PeriodUS: 20000, ServoRangeDeg: 180})
+	check("pca9685", c.PTZ[1].PCA9685, &PCA9685{Bus: "/dev/i2c-1", Address: 0x40, PanChannel: 0, TiltChannel: 1, PulseMinUS: 500, PulseMaxUS: 2500, FrequencyHz: 50, ServoRangeDeg: 180})
+	check("visca-serial", c.PTZ[2].VISCASerial, &VISCASerial{Device: "/dev/ttyAMA0", Baud: 9600, CameraAddress: 1})
+	check("visca-ip", c.PTZ[3].VISCAIP, &VISCAIP{Address: "cam:52381", CameraAddress: 1})
+	check("speed", c.PTZ[0].SpeedDegPerS, 60.0)
 }

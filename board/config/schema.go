@@ -51,6 +51,7 @@ func (d *decoder) config(root *node, c *Config) {
 		{"enabled", func(k string, v *node) { d.boolean(&c.Watchdog.Enabled, k, v) }},
 		{"device", func(k string, v *node) { d.devPath(&c.Watchdog.Device, k, v) }},
 		{"timeout", func(k string, v *node) { d.duration(&c.Watchdog.Timeout, k, v, time.Second, 600*time.Second) }},
+		{"stale_frames", func(k string, v *node) { d.integer(&c.Watchdog.StaleFrames, k, v, 1, 1000) }},
 	})
 }
 
@@ -830,6 +831,9 @@ func (d *decoder) ptz(p string, t *node, seen map[string]pos) (PTZ, bool) {
 		}
 	}
 	limitsOK := d.limits(join(p, "limits"), limitsT, &h.Limits)
+	if limitsOK && driverOK {
+		limitsOK = d.driverLimits(p, t, limitsT, &h)
+	}
 	if presetT != nil {
 		h.Presets = d.presets(join(p, "preset"), presetT, h.Limits, limitsOK)
 	}
@@ -845,6 +849,81 @@ func (d *decoder) ptz(p string, t *node, seen map[string]pos) (PTZ, bool) {
 		}
 	}
 	return h, nameOK
+}
+
+// driverLimits checks the limits against what the driver can do: servo and
+// stepper heads have no zoom; servos cannot go beyond their travel; steppers
+// and VISCA cameras count from pan 0, tilt 0 (where a stepper is at power-on
+// and where a VISCA camera's Home is), so that must be within the limits.
+// Problems point at the limit when it is written, else at the driver key
+// that makes the default wrong. ok is false when presets cannot be checked.
+func (d *decoder) driverLimits(p string, head, limitsT *node, h *PTZ) bool {
+	lp := join(p, "limits")
+	l := h.Limits
+	ok := true
+	at := func(keys []string, fallback string, format string, args ...any) {
+		ok = false
+		for _, k := range keys {
+			if v := limitsT.get(k); v != nil {
+				d.invalid(join(lp, k), v, format, args...)
+				return
+			}
+		}
+		if v := head.get(h.Driver).get(fallback); fallback != "" && v != nil {
+			d.invalid(join(join(p, h.Driver), fallback), v, format, args...)
+			return
+		}
+		where := head.key
+		if limitsT != nil {
+			where = limitsT.key
+		}
+		d.errorf(where, lp, ErrValue, format, args...)
+	}
+	servoRange := 0.0
+	switch h.Driver {
+	case DriverPWM:
+		servoRange = h.PWM.ServoRangeDeg
+	case DriverPCA9685:
+		servoRange = h.PCA9685.ServoRangeDeg
+	}
+	switch h.Driver {
+	case DriverPWM, DriverPCA9685, DriverGPIO:
+		if l.ZoomMin != l.ZoomMax {
+			at([]string{"zoom_max", "zoom_min"}, "", "driver %q has no zoom: zoom_min and zoom_max must be equal (default 1)", h.Driver)
+		}
+	}
+	if servoRange > 0 {
+		half := servoRange / 2
+		for _, ax := range []struct {
+			lo, hi   string
+			min, max float64
+		}{{"pan_min", "pan_max", l.PanMin, l.PanMax}, {"tilt_min", "tilt_max", l.TiltMin, l.TiltMax}} {
+			if ax.min < -half || ax.max > half {
+				keys := []string{ax.hi}
+				if ax.min < -half {
+					keys = []string{ax.lo}
+				}
+				at(keys, "servo_range_deg", "%s..%s is beyond the servos' travel -%s..%s (servo_range_deg = %s)",
+					fmtFloat(ax.min), fmtFloat(ax.max), fmtFloat(half), fmtFloat(half), fmtFloat(servoRange))
+			}
+		}
+	}
+	switch h.Driver {
+	case DriverGPIO, DriverVISCASerial, DriverVISCAIP:
+		for _, ax := range []struct {
+			lo, hi   string
+			min, max float64
+		}{{"pan_min", "pan_max", l.PanMin, l.PanMax}, {"tilt_min", "tilt_max", l.TiltMin, l.TiltMax}} {
+			if ax.min > 0 || ax.max < 0 {
+				keys := []string{ax.lo}
+				if ax.max < 0 {
+					keys = []string{ax.hi}
+				}
+				at(keys, "", "%s..%s must contain 0: driver %q counts from pan 0, tilt 0", fmtFloat(ax.min), fmtFloat(ax.max), h.Driver)
+			}
+		}
+	}
+	return ok
 }
 
 // driverTable starts decoding a driver's sub-table, which is required
@@ -893,7 +972,7 @@ func (d *decoder) conflict(path string, t *node, keys []string, format string, a
 }
 
 func (d *decoder) pwm(path string, t, head *node) *PWM {
-	c := &PWM{PulseMinUS: 500, PulseMaxUS: 2500, PeriodUS: 20000}
+	c := &PWM{PulseMinUS: 500, PulseMaxUS: 2500, PeriodUS: 20000, ServoRangeDeg: 180}
 	if !d.driverTable(path, t, head) {
 		return c
 	}
@@ -905,6 +984,7 @@ func (d *decoder) pwm(path string, t, head *node) *PWM {
 		{"pulse_min_us", func(k string, v *node) { okMin = d.integer(&c.PulseMinUS, k, v, 100, 5000) }},
 		{"pulse_max_us", func(k string, v *node) { okMax = d.integer(&c.PulseMaxUS, k, v, 100, 5000) }},
 		{"period_us", func(k string, v *node) { okPeriod = d.integer(&c.PeriodUS, k, v, 1000, 100000) }},
+		{"servo_range_deg", func(k string, v *node) { d.number(&c.ServoRangeDeg, k, v, 1, 360) }},
 	}) {
 		return c
 	}
@@ -993,7 +1073,7 @@ func (d *decoder) gpioLine(dst *GPIOLine, key string, v *node) bool {
 }
 
 func (d *decoder) pca9685(path string, t, head *node) *PCA9685 {
-	c := &PCA9685{Bus: "/dev/i2c-1", Address: 0x40, PulseMinUS: 500, PulseMaxUS: 2500, FrequencyHz: 50}
+	c := &PCA9685{Bus: "/dev/i2c-1", Address: 0x40, PulseMinUS: 500, PulseMaxUS: 2500, FrequencyHz: 50, ServoRangeDeg: 180}
 	if !d.driverTable(path, t, head) {
 		return c
 	}
@@ -1015,6 +1095,7 @@ func (d *decoder) pca9685(path string, t, head *node) *PCA9685 {
 		{"pulse_min_us", func(k string, v *node) { okMin = d.integer(&c.PulseMinUS, k, v, 100, 5000) }},
 		{"pulse_max_us", func(k string, v *node) { okMax = d.integer(&c.PulseMaxUS, k, v, 100, 5000) }},
 		{"frequency_hz", func(k string, v *node) { okFreq = d.integer(&c.FrequencyHz, k, v, 24, 1526) }},
+		{"servo_range_deg", func(k string, v *node) { d.number(&c.ServoRangeDeg, k, v, 1, 360) }},
 	}) {
 		return c
 	}
@@ -1033,7 +1114,9 @@ func (d *decoder) viscaSerial(path string, t, head *node) *VISCASerial {
 	}
 	if !d.fields(path, t, []field{
 		{"device", func(k string, v *node) { d.devPath(&c.Device, k, v) }},
-		{"baud", func(k string, v *node) { d.intOneOf(&c.Baud, k, v, 2400, 4800, 9600, 19200, 38400, 115200) }},
+		// The rates the serial transport sets up (VISCA cameras run at 9600
+		// unless switched).
+		{"baud", func(k string, v *node) { d.intOneOf(&c.Baud, k, v, 9600, 19200, 38400, 115200) }},
 		// VISCA addresses cameras 1..7 on a daisy chain; 0 is the controller.
 		{"camera_address", func(k string, v *node) { d.integer(&c.CameraAddress, k, v, 1, 7) }},
 	}) {
@@ -1044,7 +1127,7 @@ func (d *decoder) viscaSerial(path string, t, head *node) *VISCASerial {
 }
 
 func (d *decoder) viscaIP(path string, t, head *node) *VISCAIP {
-	c := &VISCAIP{}
+	c := &VISCAIP{CameraAddress: 1}
 	if !d.driverTable(path, t, head) {
 		return c
 	}
@@ -1060,6 +1143,7 @@ func (d *decoder) viscaIP(path string, t, head *node) *VISCAIP {
 			}
 			c.Address = s
 		}},
+		{"camera_address", func(k string, v *node) { d.integer(&c.CameraAddress, k, v, 1, 7) }},
 	}) {
 		return c
 	}

@@ -148,6 +148,7 @@ func (c *Config) WriteEffective(w io.Writer) error {
 			t.int("pulse_min_us", p.PulseMinUS)
 			t.int("pulse_max_us", p.PulseMaxUS)
 			t.int("period_us", p.PeriodUS)
+			t.float("servo_range_deg", p.ServoRangeDeg)
 		case h.GPIO != nil:
 			g := h.GPIO
 			t.table("ptz.gpio")
@@ -167,6 +168,7 @@ func (c *Config) WriteEffective(w io.Writer) error {
 			t.int("pulse_min_us", p.PulseMinUS)
 			t.int("pulse_max_us", p.PulseMaxUS)
 			t.int("frequency_hz", p.FrequencyHz)
+			t.float("servo_range_deg", p.ServoRangeDeg)
 		case h.VISCASerial != nil:
 			p := h.VISCASerial
 			t.table("ptz.visca-serial")
@@ -176,6 +178,7 @@ func (c *Config) WriteEffective(w io.Writer) error {
 		case h.VISCAIP != nil:
 			t.table("ptz.visca-ip")
 			t.str("address", h.VISCAIP.Address)
+			t.int("camera_address", h.VISCAIP.CameraAddress)
 		}
 		l := h.Limits
 		t.table("ptz.limits")
@@ -225,6 +228,7 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	t.bool("enabled", c.Watchdog.Enabled)
 	t.str("device", c.Watchdog.Device)
 	t.duration("timeout", c.Watchdog.Timeout)
+	t.int("stale_frames", c.Watchdog.StaleFrames)
 	return t.err
 }
 

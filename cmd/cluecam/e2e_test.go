@@ -2,12 +2,15 @@ package main
 
 import (
 	"bufio"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cluecam/cluecam/board/config"
 )
 
 // TestBinarySIGTERM builds the real static binary and runs it as `make run`
@@ -22,7 +25,12 @@ func TestBinarySIGTERM(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "run", "--config", exampleConfig)
+	doc, _ := onFreePort(t, config.Example)
+	cfgPath := filepath.Join(t.TempDir(), "cluecam.toml")
+	if err := os.WriteFile(cfgPath, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "--config", cfgPath, "--state-dir", t.TempDir())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

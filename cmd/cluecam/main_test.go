@@ -203,14 +203,15 @@ func waitFor(t *testing.T, b *syncBuffer, re string, timeout time.Duration) {
 func TestRunReload(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cluecam.toml")
-	if err := os.WriteFile(path, []byte(config.Example), 0o600); err != nil {
+	example, _ := onFreePort(t, config.Example)
+	if err := os.WriteFile(path, []byte(example), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var out, errb syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- dispatch(ctx, &env{stdout: &out, stderr: &errb, getenv: os.Getenv}, []string{"run", "--config", path, "--log-format", "json"})
+		done <- dispatch(ctx, &env{stdout: &out, stderr: &errb, getenv: os.Getenv}, []string{"run", "--config", path, "--state-dir", dir, "--log-format", "json"})
 	}()
 	waitFor(t, &errb, `"msg":"ready"`, 20*time.Second)
 	for _, want := range []string{`"msg":"device","id":"synthetic:h264"`, `"msg":"capture ready","capture":"main"`, `"msg":"effective configuration"`} {
@@ -220,7 +221,7 @@ func TestRunReload(t *testing.T) {
 	}
 
 	// A broken file: rejected, located, and the box keeps running.
-	bad := strings.Replace(config.Example, "framerate = 30", "framerate = \"fast\"", 1)
+	bad := strings.Replace(example, "framerate = 30", "framerate = \"fast\"", 1)
 	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestRunReload(t *testing.T) {
 
 	// A good file with a renamed capture: taken.
 	// (The example's [[mcc]] names the capture too.)
-	good := strings.NewReplacer(`name = "main"`, `name = "front"`, `captures = ["main", "wide"]`, `captures = ["front", "wide"]`).Replace(config.Example)
+	good := strings.NewReplacer(`name = "main"`, `name = "front"`, `captures = ["main", "wide"]`, `captures = ["front", "wide"]`).Replace(example)
 	if err := os.WriteFile(path, []byte(good), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ var defaultConfigPaths = []string{"/boot/cluecam.toml", "/boot/firmware/cluecam.
 func cmdRun(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "run")
 	path := fs.String("config", "", "configuration file (default: the boot partition's cluecam.toml, else the built-in demo configuration)")
+	stateFlag := fs.String("state-dir", "", "directory keeping the box's DTLS certificate (default "+defaultStateDir+" when writable, else the user cache directory)")
 	var lf logFlags
 	lf.register(fs)
 	if code, ok := parseFlags(fs, args); !ok {
@@ -58,7 +59,8 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	app := appliance.New(log, nil)
+	wd := newWatchdog(cfg.Watchdog)
+	app := appliance.New(log, &appliance.Options{Monitor: wd.monitor})
 	defer app.Close()
 	if err := app.Apply(ctx, cfg); err != nil {
 		log.Error("cannot start", "err", err)
@@ -66,12 +68,23 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	}
 	logInventory(ctx, log, cfg)
 	logCaptures(log, app)
+	stateDir := stateDirOr(*stateFlag)
+	calls, err := startCallService(ctx, log, cfg, app, stateDir)
+	if err != nil {
+		log.Error("cannot answer calls", "err", err)
+		return exitFail
+	}
+	defer func() { calls.Close() }()
+	wd.start(ctx, log)
 	log.Info("ready", "captures", len(cfg.Captures), "ptz", len(cfg.PTZ))
 
 	for {
 		select {
 		case <-ctx.Done():
 			log.Info("stopping", "reason", context.Cause(ctx))
+			calls.Close() // media stops before the devices close
+			calls = nil
+			wd.stop(log)
 			if err := app.Close(); err != nil {
 				log.Error("stopping", "err", err)
 				return exitFail
@@ -79,7 +92,11 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 			log.Info("stopped")
 			return exitOK
 		case <-hup:
-			reload(ctx, log, app, src)
+			if cfg := reload(ctx, log, app, src); cfg != nil {
+				calls = reloadCalls(ctx, log, calls, cfg, app, stateDir)
+			}
+		case <-app.Moved():
+			calls.readvertise(ctx)
 		}
 	}
 }
@@ -102,10 +119,10 @@ func loadRunConfig(path string) (string, *config.Config, error) {
 }
 
 // reload re-reads the configuration file and applies it, or says why not.
-func reload(ctx context.Context, log *slog.Logger, app *appliance.Appliance, path string) {
+func reload(ctx context.Context, log *slog.Logger, app *appliance.Appliance, path string) *config.Config {
 	if path == "" {
 		log.Warn("reload ignored: running the built-in demo configuration, there is no file to re-read")
-		return
+		return nil
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -118,17 +135,18 @@ func reload(ctx context.Context, log *slog.Logger, app *appliance.Appliance, pat
 			log.Error("configuration error", "err", err)
 		}
 		log.Error("reload rejected: keeping the last good configuration", "config", path)
-		return
+		return nil
 	}
 	if err := app.Apply(ctx, cfg); err != nil {
 		log.Error("reload rejected: keeping the last good configuration", "config", path, "err", err)
-		return
+		return nil
 	}
 	// Logging follows the file from now on only for what slog can change
 	// in place; format and level changes take effect at the next start.
 	logConfig(log, cfg)
 	logCaptures(log, app)
 	log.Info("configuration reloaded", "config", path)
+	return cfg
 }
 
 // logConfig logs the warnings and the effective configuration.

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cluecam/cluecam/board/config"
+	"github.com/cluecam/cluecam/internal/testenv"
+)
+
+// onFreePort moves a configuration's SIP socket (the example's
+// 127.0.0.1:5060) to a free loopback port, so tests can run `cluecam run`
+// side by side.
+func onFreePort(t *testing.T, doc string) (string, int) {
+	t.Helper()
+	port := testenv.FreeUDPPortPair(t)
+	out := strings.Replace(doc, `listen = "127.0.0.1:5060"`, fmt.Sprintf(`listen = "127.0.0.1:%d"`, port), 1)
+	if out == doc {
+		t.Fatal("configuration has no sip listen line to replace")
+	}
+	return out, port
+}
+
+// exampleOnFreePort writes the example configuration, on a free port, to
+// a temporary file.
+func exampleOnFreePort(t *testing.T) (path string, port int) {
+	t.Helper()
+	cfg, port := onFreePort(t, config.Example)
+	path = filepath.Join(t.TempDir(), "cluecam.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, port
+}
+
+// startRun runs `cluecam run` in-process until the test ends.
+func startRun(t *testing.T, path string) *syncBuffer {
+	t.Helper()
+	var out, errb syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- dispatch(ctx, &env{stdout: &out, stderr: &errb, getenv: os.Getenv},
+			[]string{"run", "--config", path, "--state-dir", t.TempDir(), "--log-format", "json"})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != exitOK {
+				t.Errorf("run exited %d:\n%s", code, errb.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("run did not stop")
+		}
+	})
+	waitFor(t, &errb, `"msg":"answering calls"`, 30*time.Second)
+	return &errb
+}
+
+// TestCallAgainstRun: `cluecam call` calls `cluecam run` (the example box)
+// with digest credentials, takes part in the CLUE session and receives
+// SRTP media of both configured video captures, each packet tagged with
+// its captureID; with a wrong password the call is refused and no media
+// arrives.
+func TestCallAgainstRun(t *testing.T) {
+	path, port := exampleOnFreePort(t)
+	boxLog := startRun(t, path)
+	target := "sip:cluecam@127.0.0.1:" + strconv.Itoa(port)
+	pw := filepath.Join(t.TempDir(), "pw")
+
+	os.WriteFile(pw, []byte("demo-only-secret\n"), 0o600)
+	code, stdout, stderr := runCLI(t, "call", "--from", "sip:alice@127.0.0.1", "--password-file", pw,
+		"--packets", "30", "--duration", "60s", "--state-dir", t.TempDir(), target)
+	if code != exitOK {
+		t.Fatalf("call exited %d\nstdout:\n%s\nstderr:\n%s\nbox:\n%s", code, stdout, stderr, boxLog.String())
+	}
+	for _, capture := range []string{"main", "wide"} {
+		m := regexp.MustCompile(`capture ` + capture + `: (\d+) packets, (\d+) frames`).FindStringSubmatch(stdout)
+		if m == nil {
+			t.Errorf("no media from capture %s:\n%s", capture, stdout)
+			continue
+		}
+		if n, _ := strconv.Atoi(m[1]); n < 30 {
+			t.Errorf("capture %s: %s packets", capture, m[1])
+		}
+	}
+	if strings.Contains(stdout, "no CaptId") {
+		t.Errorf("packets without CaptId:\n%s", stdout)
+	}
+	waitFor(t, boxLog, `"msg":"call ended"`, 10*time.Second)
+
+	os.WriteFile(pw, []byte("wrong\n"), 0o600)
+	code, stdout, stderr = runCLI(t, "call", "--from", "sip:alice@127.0.0.1", "--password-file", pw,
+		"--duration", "5s", "--state-dir", t.TempDir(), target)
+	if code != exitFail || !strings.Contains(stderr, "refused the call: 401") {
+		t.Fatalf("wrong password: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "packets") {
+		t.Fatalf("media despite the refusal:\n%s", stdout)
+	}
+}
