@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cluecam/cluecam/drivers/synthetic"
+	"github.com/cluecam/cluecam/hw/hwtest"
 	"github.com/cluecam/cluecam/internal/testenv"
 )
 
@@ -43,9 +45,76 @@ func TestStreamUsage(t *testing.T) {
 	if code != exitFail {
 		t.Errorf("unknown capture: exit %d, want %d", code, exitFail)
 	}
-	code, _, _ = runCLI(t, "stream", "--capture", "table-mic", "--to", "127.0.0.1:5004", "--insecure-rtp")
+	code, _, _ = runCLI(t, "stream", "--capture", "main", "--to", "127.0.0.1:5004", "--insecure-rtp", "--codec", "pcmu", "--frames", "1")
 	if code != exitFail {
-		t.Errorf("audio capture: exit %d, want %d", code, exitFail)
+		t.Errorf("--codec on a video capture: exit %d, want %d", code, exitFail)
+	}
+	for _, args := range [][]string{
+		{"--capture", "table-mic", "--to", "127.0.0.1:5004", "--insecure-rtp", "--codec", "opus"},
+		{"--capture", "main", "--to", "127.0.0.1:5004", "--insecure-rtp", "--pace", "none"}, // live capture
+		{"--file", "x.h264", "--to", "127.0.0.1:5004", "--insecure-rtp", "--pace", "later"},
+		{"--file", "x.h264", "--to", "127.0.0.1:5004", "--insecure-rtp", "--fps", "0"},
+		{"--file", "x.h264", "--to", "127.0.0.1:5004", "--insecure-rtp", "--codec", "pcmu"},
+	} {
+		if code, _, _ := runCLI(t, append([]string{"stream"}, args...)...); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+func TestStreamAudioSDP(t *testing.T) {
+	for _, tc := range []struct{ codec, want string }{
+		{"pcmu", "m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n"},
+		{"pcma", "m=audio 9 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\n"},
+		// RFC 3551 §4.5.2: G.722 samples at 16 kHz on an 8000 Hz RTP clock.
+		{"g722", "m=audio 9 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\na=ptime:20\r\n"},
+		// The example's 48 kHz microphone: 20 ms would not fit a packet.
+		{"l16", "m=audio 9 RTP/AVP 97\r\na=rtpmap:97 L16/48000\r\na=ptime:10\r\n"},
+	} {
+		code, stdout, stderr := runCLI(t, "stream", "--capture", "table-mic", "--to", "127.0.0.1:9", "--insecure-rtp", "--codec", tc.codec, "--frames", "2")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tc.codec, code, stderr)
+		}
+		if !strings.Contains(stdout, tc.want) || !strings.Contains(stdout, "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:CaptId\r\n") ||
+			!strings.Contains(stdout, "a=ssrc:") {
+			t.Errorf("%s: SDP lacks %q:\n%s", tc.codec, tc.want, stdout)
+		}
+	}
+}
+
+// TestStreamFile sends an Annex-B file (the synthetic camera's clip,
+// written out) unpaced: every access unit goes out, none is dropped.
+func TestStreamFile(t *testing.T) {
+	cam, err := synthetic.NewH264Camera(hwtest.NewAutoClock(0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	if err := cam.Start(cam.Modes()[0]); err != nil {
+		t.Fatal(err)
+	}
+	var file []byte
+	for range 45 {
+		f, err := cam.ReadFrame(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		file = append(file, f.Data...)
+		f.Release()
+	}
+	path := filepath.Join(t.TempDir(), "clip.h264")
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "stream", "--file", path, "--to", "127.0.0.1:9", "--insecure-rtp", "--pace", "none")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "m=video 9 RTP/AVP 96") || !strings.Contains(stdout, "s=cluecam file") {
+		t.Errorf("SDP:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, `msg="stream ended" frames=45 `) || !strings.Contains(stderr, " dropped=0 ") {
+		t.Errorf("not every access unit sent:\n%s", stderr)
 	}
 }
 

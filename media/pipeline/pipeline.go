@@ -34,12 +34,26 @@ type Options struct {
 	// KeyframeInterval is the shortest time between two keyframe requests
 	// reaching the source (default 500 ms).
 	KeyframeInterval time.Duration
+	// NACKHistory is how many sent packets each sink keeps for
+	// retransmission on generic NACK (RFC 4585 §6.2.1), rounded up to a
+	// power of two (default 512: about half a second at 8 Mbit/s; each
+	// costs one pool buffer's size per sink); < 0 keeps none and ignores
+	// NACKs.
+	NACKHistory int
+	// RetransmitBitrate caps each sink's retransmissions, in bit/s with a
+	// burst of a quarter second (default 2 Mbit/s), so that NACKs cannot
+	// make the box send much more than the stream itself.
+	RetransmitBitrate int
+	// Backpressure makes ProcessFrame wait for a sink's sender instead of
+	// dropping the oldest queued frame: for sources that are not live
+	// (a file sent as fast as possible), never for cameras.
+	Backpressure bool
 	// Log receives rare events (never per packet); nil discards them.
 	Log *slog.Logger
 }
 
-// Packetizer is what the pipeline drives: rtp.H264Packetizer and
-// rtp.JPEGPacketizer.
+// Packetizer is what the pipeline drives: rtp.H264Packetizer,
+// rtp.JPEGPacketizer and rtp.AudioPacketizer.
 type Packetizer interface {
 	More() bool
 	Next(*rtp.Packet) error
@@ -59,17 +73,21 @@ type Stats struct {
 	BitrateTarget     int    // last target given to the source, 0 none
 }
 
-// Pipeline streams one video source over one RTP stream to any number of
-// sinks. ProcessFrame and Run are called from one goroutine; AddSink,
-// RemoveSink, HandleRTCP and Stats from any.
+// Pipeline streams one source (a camera or a microphone) over one RTP
+// stream to any number of sinks. ProcessFrame (ProcessPeriod) and Run are
+// called from one goroutine; AddSink, RemoveSink, HandleRTCP and Stats
+// from any.
 type Pipeline struct {
-	src  hw.VideoSource
-	pz   Packetizer
-	h264 *rtp.H264Packetizer
-	jpeg *rtp.JPEGPacketizer
-	st   *rtp.Stream
-	o    Options
-	log  *slog.Logger
+	src   hw.VideoSource
+	asrc  hw.AudioSource
+	pz    Packetizer
+	h264  *rtp.H264Packetizer
+	jpeg  *rtp.JPEGPacketizer
+	audio *rtp.AudioPacketizer
+	pcm   []int16 // Run's period buffer (audio)
+	st    *rtp.Stream
+	o     Options
+	log   *slog.Logger
 
 	mu    sync.Mutex // guards sinks (copy on write), keyframe and bitrate state
 	sinks atomic.Pointer[[]*sinkState]
@@ -90,6 +108,26 @@ type Pipeline struct {
 // receive the RTCP feedback. The source is started and stopped by the
 // caller.
 func New(src hw.VideoSource, pz Packetizer, opts *Options) (*Pipeline, error) {
+	switch pz.(type) {
+	case *rtp.H264Packetizer, *rtp.JPEGPacketizer:
+	default:
+		return nil, fmt.Errorf("%w: packetizer %T", ErrFormat, pz)
+	}
+	return newPipeline(src, nil, pz, opts), nil
+}
+
+// NewAudio returns a pipeline sending the periods of src through ap (one
+// period may make several packets, or none yet); nil opts means the
+// defaults. The source is started and stopped by the caller, in a format
+// whose rate and channels are those ap was made for.
+func NewAudio(src hw.AudioSource, ap *rtp.AudioPacketizer, opts *Options) (*Pipeline, error) {
+	if ap == nil {
+		return nil, fmt.Errorf("%w: no audio packetizer", ErrFormat)
+	}
+	return newPipeline(nil, src, ap, opts), nil
+}
+
+func newPipeline(src hw.VideoSource, asrc hw.AudioSource, pz Packetizer, opts *Options) *Pipeline {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -115,7 +153,13 @@ func New(src hw.VideoSource, pz Packetizer, opts *Options) (*Pipeline, error) {
 	if o.KeyframeInterval <= 0 {
 		o.KeyframeInterval = 500 * time.Millisecond
 	}
-	p := &Pipeline{src: src, pz: pz, st: pz.Stream(), o: o, log: o.Log}
+	if o.NACKHistory == 0 {
+		o.NACKHistory = 512
+	}
+	if o.RetransmitBitrate <= 0 {
+		o.RetransmitBitrate = 2_000_000
+	}
+	p := &Pipeline{src: src, asrc: asrc, pz: pz, st: pz.Stream(), o: o, log: o.Log}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -124,11 +168,11 @@ func New(src hw.VideoSource, pz Packetizer, opts *Options) (*Pipeline, error) {
 		p.h264 = z
 	case *rtp.JPEGPacketizer:
 		p.jpeg = z
-	default:
-		return nil, fmt.Errorf("%w: packetizer %T", ErrFormat, pz)
+	case *rtp.AudioPacketizer:
+		p.audio = z
 	}
 	p.sinks.Store(&[]*sinkState{})
-	return p, nil
+	return p
 }
 
 // Stream returns the pipeline's RTP stream.
@@ -143,7 +187,7 @@ func (h *SinkHandle) Stats() SinkStats { return h.st.stats() }
 // AddSink adds a sink and starts its sender goroutine; it receives frames
 // from the next ProcessFrame on.
 func (p *Pipeline) AddSink(s Sink) *SinkHandle {
-	st := newSinkState(s, p.o.QueueFrames)
+	st := newSinkState(s, &p.o)
 	go st.run()
 	p.mu.Lock()
 	old := *p.sinks.Load()
@@ -202,6 +246,9 @@ func (p *Pipeline) Stats() Stats {
 // (also on error). It allocates nothing in steady state.
 func (p *Pipeline) ProcessFrame(f *hw.Frame) error {
 	defer f.Release()
+	if p.audio != nil {
+		return fmt.Errorf("%w: not a video pipeline", ErrFormat)
+	}
 	if p.jpeg != nil {
 		if err := p.jpeg.SetFrame(f.Data, f.Timestamp); err != nil {
 			p.drops.Add(1)
@@ -210,9 +257,29 @@ func (p *Pipeline) ProcessFrame(f *hw.Frame) error {
 	} else {
 		p.h264.SetFrame(f.Data, f.Timestamp)
 	}
+	return p.packetize()
+}
+
+// ProcessPeriod packetizes one captured audio period (interleaved samples
+// of per) and seals the packets it completes for every sink, as
+// ProcessFrame does for a video frame. It allocates nothing.
+func (p *Pipeline) ProcessPeriod(pcm []int16, per hw.Period) error {
+	if p.audio == nil {
+		return fmt.Errorf("%w: not an audio pipeline", ErrFormat)
+	}
+	if err := p.audio.Write(pcm, per.Timestamp, per.Flags&hw.PeriodDiscontinuity != 0); err != nil {
+		p.drops.Add(1)
+		return err
+	}
+	return p.packetize()
+}
+
+// packetize takes every packet the packetizer has ready, seals it for
+// every sink, and queues the lot as one frame per sink.
+func (p *Pipeline) packetize() error {
 	sinks := *p.sinks.Load()
 	for _, s := range sinks {
-		s.begin()
+		s.begin(p.o.Backpressure)
 	}
 	var packets, bytes uint64
 	for p.pz.More() {
@@ -246,7 +313,7 @@ func (p *Pipeline) ProcessFrame(f *hw.Frame) error {
 		pkt.Release()
 	}
 	for _, s := range sinks {
-		s.commit()
+		s.commit(p.o.Backpressure)
 	}
 	p.frames.Add(1)
 	p.packets.Add(packets)
@@ -266,11 +333,14 @@ func (p *Pipeline) abort(sinks []*sinkState, err error) error {
 	return err
 }
 
-// Run reads frames from the (started) source and processes them until ctx
-// is done, the source fails, or n frames were processed (n <= 0: no
-// limit). Between frames it sends the RTCP reports that are due. It
-// returns nil after n frames and ctx.Err() when ctx ends it.
+// Run reads frames (audio: periods) from the (started) source and
+// processes them until ctx is done, the source fails, or n were processed
+// (n <= 0: no limit). Between frames it sends the RTCP reports that are
+// due. It returns nil after n frames and ctx.Err() when ctx ends it.
 func (p *Pipeline) Run(ctx context.Context, n int) error {
+	if p.audio != nil {
+		return p.runAudio(ctx, n)
+	}
 	for i := 0; n <= 0 || i < n; i++ {
 		f, err := p.src.ReadFrame(ctx)
 		if err != nil {
@@ -284,6 +354,39 @@ func (p *Pipeline) Run(ctx context.Context, n int) error {
 				continue
 			}
 			p.log.Warn("frame dropped", "seq", f.Sequence, "err", err)
+		}
+		p.MaybeSendReports()
+	}
+	return nil
+}
+
+func (p *Pipeline) runAudio(ctx context.Context, n int) error {
+	if p.asrc == nil {
+		return fmt.Errorf("%w: no audio source", ErrFormat)
+	}
+	f := p.asrc.PeriodFrames()
+	if f <= 0 {
+		return fmt.Errorf("pipeline: audio source not started")
+	}
+	// The source's channel count is the packetizer's: one buffer, sized
+	// once, for every period.
+	want := f * p.audio.Channels()
+	if cap(p.pcm) < want {
+		p.pcm = make([]int16, want)
+	}
+	p.pcm = p.pcm[:want]
+	for i := 0; n <= 0 || i < n; i++ {
+		per, err := p.asrc.ReadPeriod(ctx, p.pcm)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		if err := p.ProcessPeriod(p.pcm[:per.Frames*p.audio.Channels()], per); err != nil {
+			if !errors.Is(err, rtp.ErrPoolExhausted) {
+				p.log.Warn("period dropped", "seq", per.Sequence, "err", err)
+			}
 		}
 		p.MaybeSendReports()
 	}

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/cluecam/cluecam/hw"
 )
 
 // sinkFrame is one frame's packets sealed for one sink: the wire packets
@@ -32,6 +34,11 @@ type SinkStats struct {
 	DroppedFrames          uint64 // dropped whole because the send path stalled
 	DroppedPackets         uint64 // packets of the dropped frames
 	SealErrors, SendErrors uint64
+	// Retransmissions on generic NACK (RFC 4585 §6.2.1).
+	Retransmitted, RetransmittedBytes uint64
+	NACKMissed                        uint64 // requested packets no longer (or never) in the history
+	NACKLimited                       uint64 // requested packets held back by the rate limit
+	NACKDropped                       uint64 // requests beyond the queue between two sender wakeups
 }
 
 // sinkState is a sink as the pipeline drives it.
@@ -50,15 +57,22 @@ type sinkState struct {
 	dropF, dropP           atomic.Uint64
 	sealErrors, sendErrors atomic.Uint64
 	rtcpBuf, rtcpSealed    []byte // Run's goroutine only
+
+	clock                          hw.Clock
+	nack                           *nackState // nil: no history kept
+	resent, resentBytes            atomic.Uint64
+	nackMissed, nackLim, nackDrops atomic.Uint64
 }
 
 // rtcpMax is the room for one compound RTCP packet we send.
 const rtcpMax = 512
 
-func newSinkState(s Sink, depth int) *sinkState {
+func newSinkState(s Sink, o *Options) *sinkState {
+	depth := o.QueueFrames
 	st := &sinkState{sink: s, free: make(chan *sinkFrame, depth+2), queue: make(chan *sinkFrame, depth),
 		done: make(chan struct{}), exit: make(chan struct{}),
-		rtcpBuf: make([]byte, 0, rtcpMax), rtcpSealed: make([]byte, 0, rtcpMax+64)}
+		rtcpBuf: make([]byte, 0, rtcpMax), rtcpSealed: make([]byte, 0, rtcpMax+64),
+		clock: o.Clock, nack: newNACKState(o.NACKHistory, o.Pool.BufferSize()+s.Overhead(), o.RetransmitBitrate)}
 	for i := 0; i < depth+2; i++ {
 		st.free <- &sinkFrame{}
 	}
@@ -72,8 +86,14 @@ func (st *sinkState) drop(f *sinkFrame) {
 }
 
 // begin takes a frame buffer for the next frame: a free one, else the
-// oldest queued frame, dropped whole.
-func (st *sinkState) begin() {
+// oldest queued frame, dropped whole (with block, it waits for a free one).
+func (st *sinkState) begin(block bool) {
+	if block {
+		f := <-st.free
+		f.reset()
+		st.cur = f
+		return
+	}
 	select {
 	case f := <-st.free:
 		f.reset()
@@ -96,12 +116,16 @@ func (st *sinkState) begin() {
 }
 
 // commit queues the filled frame, dropping the oldest queued one when the
-// queue is full.
-func (st *sinkState) commit() {
+// queue is full (with block, it waits for room).
+func (st *sinkState) commit(block bool) {
 	f := st.cur
 	st.cur = nil
 	if len(f.ends) == 0 {
 		st.free <- f
+		return
+	}
+	if block {
+		st.queue <- f
 		return
 	}
 	for {
@@ -131,10 +155,16 @@ func (st *sinkState) abort() {
 // run is the sink's sender goroutine.
 func (st *sinkState) run() {
 	defer close(st.exit)
+	var kick chan struct{}
+	if st.nack != nil {
+		kick = st.nack.kick
+	}
 	for {
 		select {
 		case f := <-st.queue:
 			st.send(f)
+		case <-kick:
+			st.retransmit()
 		case <-st.done:
 			for { // drain what is queued, then stop
 				select {
@@ -159,6 +189,12 @@ func (st *sinkState) send(f *sinkFrame) {
 	if err != nil {
 		st.sendErrors.Add(1)
 	}
+	if st.nack != nil {
+		// Also the packets whose send failed: the receiver will ask.
+		for _, p := range f.pkts {
+			st.nack.hist.put(p)
+		}
+	}
 	if n == len(f.pkts) {
 		st.frames.Add(1)
 	}
@@ -171,6 +207,27 @@ func (st *sinkState) send(f *sinkFrame) {
 	st.free <- f
 }
 
+// retransmit sends the packets queued NACKs ask for (sender goroutine).
+func (st *sinkState) retransmit() {
+	n := st.nack
+	r := n.collect(st.clock.Now())
+	st.nackMissed.Add(uint64(r.missed))
+	st.nackLim.Add(uint64(r.limited))
+	if len(n.batch) == 0 {
+		return
+	}
+	w, err := st.sink.WriteBatch(n.batch)
+	if err != nil {
+		st.sendErrors.Add(1)
+	}
+	st.resent.Add(uint64(w))
+	for _, p := range n.batch[:w] {
+		st.resentBytes.Add(uint64(len(p)))
+	}
+	clear(n.batch)
+	n.batch = n.batch[:0]
+}
+
 func (st *sinkState) stop() {
 	st.once.Do(func() { close(st.done) })
 	<-st.exit
@@ -179,5 +236,7 @@ func (st *sinkState) stop() {
 func (st *sinkState) stats() SinkStats {
 	return SinkStats{Frames: st.frames.Load(), Packets: st.packets.Load(), Bytes: st.bytes.Load(),
 		DroppedFrames: st.dropF.Load(), DroppedPackets: st.dropP.Load(),
-		SealErrors: st.sealErrors.Load(), SendErrors: st.sendErrors.Load()}
+		SealErrors: st.sealErrors.Load(), SendErrors: st.sendErrors.Load(),
+		Retransmitted: st.resent.Load(), RetransmittedBytes: st.resentBytes.Load(),
+		NACKMissed: st.nackMissed.Load(), NACKLimited: st.nackLim.Load(), NACKDropped: st.nackDrops.Load()}
 }

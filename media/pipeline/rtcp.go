@@ -59,8 +59,10 @@ func (p *Pipeline) sendRTCP(s *sinkState) {
 // PLI (RFC 4585 §6.3.1) and FIR (RFC 5104 §4.3.1) request a keyframe,
 // coalesced across sinks and rate-limited to one per
 // Options.KeyframeInterval; REMB and TMMBR (RFC 5104 §4.2.1) set the
-// sink's bitrate limit, and the source gets the minimum over all sinks.
-// Malformed parts are skipped. It does not allocate.
+// sink's bitrate limit, and the source gets the minimum over all sinks;
+// generic NACK (RFC 4585 §6.2.1) queues the lost packets for
+// retransmission from h's history (see nack.go). Malformed parts are
+// skipped. It does not allocate.
 func (p *Pipeline) HandleRTCP(h *SinkHandle, pkt []byte) {
 	ssrc := p.st.SSRC()
 	r := rtcp.NewReader(pkt)
@@ -86,6 +88,12 @@ func (p *Pipeline) HandleRTCP(h *SinkHandle, pkt []byte) {
 					if ssrcs.At(i) == ssrc {
 						limit = int64(min(bps, 1<<40))
 					}
+				}
+			}
+		case q.Type == rtcp.TypeRTPFB && q.Count == rtcp.FmtNACK:
+			if _, media, pairs, err := q.NACK(); err == nil && media == ssrc && h != nil && h.st.nack != nil {
+				if d := h.st.nack.request(pairs); d > 0 {
+					h.st.nackDrops.Add(uint64(d))
 				}
 			}
 		case q.Type == rtcp.TypeRTPFB && q.Count == rtcp.FmtTMMBR:

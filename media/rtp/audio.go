@@ -164,6 +164,15 @@ func NewAudioPacketizer(s *Stream, o AudioOptions) (*AudioPacketizer, error) {
 // Stream returns the packetizer's stream.
 func (a *AudioPacketizer) Stream() *Stream { return a.s }
 
+// Channels returns the channel count of the PCM Write takes.
+func (a *AudioPacketizer) Channels() int { return a.ch }
+
+// PTime returns the audio duration of one packet (SDP a=ptime, RFC 4566
+// §6).
+func (a *AudioPacketizer) PTime() time.Duration {
+	return time.Duration(int64(a.per) * int64(time.Second) / int64(a.rate))
+}
+
 // SamplesPerPacket returns the samples per channel in one packet.
 func (a *AudioPacketizer) SamplesPerPacket() int { return a.per }
 

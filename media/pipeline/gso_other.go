@@ -1,0 +1,9 @@
+//go:build !linux
+
+package pipeline
+
+const gsoAvailable = false
+
+var gsoCmsgLen = 0
+
+func putGSOCmsg(b []byte, size int) []byte { return nil }
