@@ -140,7 +140,18 @@ type Security struct {
 	// CLUEMessagesPerSecond is the per-call rate of CLUE data channel
 	// messages processed; default 10, range 1..1000.
 	CLUEMessagesPerSecond int
+	// DigestAlgorithms are offered in the challenges to callers, one
+	// WWW-Authenticate each, preferred first (RFC 8760 §2.4). Default
+	// SHA-256 then MD5; ["MD5"] alone suits peers that answer only the
+	// first challenge and know only MD5.
+	DigestAlgorithms []string
 }
+
+// Digest algorithms for Security.DigestAlgorithms (RFC 8760).
+const (
+	DigestSHA256 = "SHA-256"
+	DigestMD5    = "MD5"
+)
 
 // PeerList is a list of SIP URIs that remembers whether the key was written
 // at all: for allowed_peers an absent key and [] mean opposite things.
@@ -477,6 +488,7 @@ func Default() *Config {
 			MaxCalls:              2,
 			SIPRequestsPerSecond:  20,
 			CLUEMessagesPerSecond: 10,
+			DigestAlgorithms:      []string{DigestSHA256, DigestMD5},
 		},
 		Network: Network{
 			Hostname:   "cluecam",

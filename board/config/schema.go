@@ -164,6 +164,8 @@ func (d *decoder) tls(t *node, s *TLS) {
 
 var disclosures = []string{DiscloseDisplayName, DiscloseDescriptions, DisclosePeople}
 
+var digestAlgorithms = []string{DigestSHA256, DigestMD5}
+
 func (d *decoder) security(t *node, s *Security) {
 	const path = "security"
 	var callersT, peersT *node
@@ -194,6 +196,18 @@ func (d *decoder) security(t *node, s *Security) {
 		{"max_calls", func(k string, v *node) { d.integer(&s.MaxCalls, k, v, 1, 16) }},
 		{"sip_requests_per_second", func(k string, v *node) { d.integer(&s.SIPRequestsPerSecond, k, v, 1, 1000) }},
 		{"clue_messages_per_second", func(k string, v *node) { d.integer(&s.CLUEMessagesPerSecond, k, v, 1, 1000) }},
+		{"digest_algorithms", func(k string, v *node) {
+			l, ok := d.stringList(k, v, "one of "+quoteList(digestAlgorithms), func(k string, e *node, str string) bool {
+				return d.oneOf(k, e, str, digestAlgorithms)
+			})
+			if ok && len(l) == 0 {
+				d.invalid(k, v, "needs at least one algorithm")
+				return
+			}
+			if ok {
+				s.DigestAlgorithms = l
+			}
+		}},
 	}) {
 		return
 	}

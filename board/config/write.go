@@ -66,6 +66,7 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	t.int("max_calls", sec.MaxCalls)
 	t.int("sip_requests_per_second", sec.SIPRequestsPerSecond)
 	t.int("clue_messages_per_second", sec.CLUEMessagesPerSecond)
+	t.strs("digest_algorithms", sec.DigestAlgorithms)
 	for _, cl := range sec.Callers {
 		t.arrayTable("security.caller")
 		t.str("uri", cl.URI)

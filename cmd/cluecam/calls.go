@@ -198,6 +198,7 @@ func sipOpts(log *slog.Logger, cfg *config.Config) *sip.Opts {
 		Account: sip.Account{URI: cfg.Identity.SIPURI, Username: cfg.SIP.Username, Password: cfg.SIP.Password.Reveal(),
 			Registrar: cfg.SIP.Registrar, Expires: cfg.SIP.RegisterExpires},
 		ErrorStatus: sdp.Status,
+		Algorithms:  sec.DigestAlgorithms,
 	}
 	for _, c := range sec.Callers {
 		if sec.MayCall(c.URI) {
