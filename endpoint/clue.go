@@ -265,11 +265,18 @@ func (s *session) startMedia() {
 				}
 			}
 		}
-	} else if o, ok := s.fallbackOrder(); ok {
+	} else {
 		for _, st := range neg.Streams {
-			if st.Active && !st.CLUE && st.Type == sdp.Video && st.Direction.Sends() {
-				want[""] = target{o, st}
-				break
+			if !st.Active || st.CLUE || !st.Direction.Sends() {
+				continue
+			}
+			key := "fallback " + st.Type
+			if _, dup := want[key]; dup {
+				continue
+			}
+			if src, ok := s.fallbackSource(st.Type); ok {
+				want[key] = target{provider.Order{CaptureID: src.CaptureID, Name: src.Name, Media: src.Media,
+					Device: src.Device, Video: src.Video, Audio: src.Audio}, st}
 			}
 		}
 	}
@@ -299,24 +306,6 @@ func (s *session) startMedia() {
 		snap = append(snap, sub)
 	}
 	s.rtcp.Store(&snap)
-}
-
-// fallbackOrder is the order for the ordinary video line of a peer
-// without CLUE (RFC 8848 §4.5.1).
-func (s *session) fallbackOrder() (provider.Order, bool) {
-	p := s.e.o.Provider
-	if p.Fallback == "" || s.adv == nil {
-		return provider.Order{}, false
-	}
-	id, ok := s.adv.CaptureID(p.Fallback)
-	if !ok {
-		return provider.Order{}, false
-	}
-	src, ok := s.adv.Source(id)
-	if !ok || src.MCC {
-		return provider.Order{}, false
-	}
-	return provider.Order{CaptureID: id, Name: src.Name, Media: src.Media, Device: src.Device, Video: src.Video}, true
 }
 
 // Readvertise sends a new advertisement on every active CLUE session (a

@@ -40,6 +40,11 @@ type Options struct {
 	// empty, only those certificates are accepted, whatever the SDP says.
 	Pins func(c *sip.Call) []transport.Fingerprint
 
+	// NoICE makes our offers carry no ICE attributes, as a plain SIP
+	// phone's do (answers always follow the offer): DTLS then starts at
+	// the SDP address and latches the source that completes it.
+	NoICE bool
+
 	// ClueMessagesPerSecond bounds the CLUE messages accepted per call
 	// (security.clue_messages_per_second); 0: the channel's default.
 	ClueMessagesPerSecond float64
@@ -58,9 +63,6 @@ type ProviderOpts struct {
 	Advertisement func(ctx context.Context) (*provider.Advertisement, error)
 	// Hub streams captures to calls.
 	Hub *Hub
-	// Fallback names the capture sent on the ordinary video line to a peer
-	// that does not do CLUE (RFC 8848 §4.5.1); "" sends nothing there.
-	Fallback string
 }
 
 // ConsumerOpts: what the endpoint asks for when it calls.

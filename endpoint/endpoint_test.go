@@ -62,8 +62,13 @@ func newBox(t *testing.T, callers []sip.Caller) *box {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func(ctx context.Context, o provider.Order) (hw.VideoSource, error) {
-		return inv.OpenVideo(ctx, o.Device)
+	open := endpoint.Opener{
+		Video: func(ctx context.Context, o provider.Order) (hw.VideoSource, error) {
+			return inv.OpenVideo(ctx, o.Device)
+		},
+		Audio: func(ctx context.Context, o provider.Order) (hw.AudioSource, error) {
+			return inv.OpenAudio(ctx, o.Device)
+		},
 	}
 	b := &box{hub: endpoint.NewHub(open, testLog(t)), adv: adv}
 	t.Cleanup(b.hub.Close)
@@ -71,7 +76,7 @@ func newBox(t *testing.T, callers []sip.Caller) *box {
 		Log: testLog(t).With("side", "box"), Certificate: cert, MediaAddr: loopback,
 		Provider: &endpoint.ProviderOpts{
 			Advertisement: func(context.Context) (*provider.Advertisement, error) { return adv, nil },
-			Hub:           b.hub, Fallback: cfg.Captures[0].Name,
+			Hub:           b.hub,
 		},
 	})
 	if err != nil {
@@ -100,7 +105,7 @@ type watcher struct {
 	evCh    chan endpoint.Event
 }
 
-func newWatcher(t *testing.T, account sip.Account) *watcher {
+func newWatcher(t *testing.T, account sip.Account, noICE ...bool) *watcher {
 	t.Helper()
 	cert, err := transport.LoadOrCreateCertificate(t.TempDir())
 	if err != nil {
@@ -109,7 +114,8 @@ func newWatcher(t *testing.T, account sip.Account) *watcher {
 	w := &watcher{packets: map[string]int{}, evCh: make(chan endpoint.Event, 64)}
 	w.ep, err = endpoint.New(endpoint.Options{
 		Log: testLog(t).With("side", "watcher"), Certificate: cert, MediaAddr: loopback,
-		Consumer: &endpoint.ConsumerOpts{Video: 2,
+		NoICE: len(noICE) > 0 && noICE[0],
+		Consumer: &endpoint.ConsumerOpts{Video: 2, Audio: 1,
 			OnPacket: func(_ *sip.Call, p endpoint.Packet) {
 				w.mu.Lock()
 				if p.CaptID == nil {
@@ -172,8 +178,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // the configured lines sendonly, SRTP media carrying the configured
 // captureID in CaptId, and media stopping with the BYE.
 func TestCallConfigureStream(t *testing.T) {
+	t.Run("ICE", func(t *testing.T) { testCall(t, false) })
+	// A peer without ICE: DTLS starts at the SDP addresses, media flows
+	// only once the handshake verified the fingerprints.
+	t.Run("no ICE", func(t *testing.T) { testCall(t, true) })
+}
+
+func testCall(t *testing.T, noICE bool) {
 	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}})
-	w := newWatcher(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"})
+	w := newWatcher(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}, noICE)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -197,14 +210,10 @@ func TestCallConfigureStream(t *testing.T) {
 		}
 		return false
 	})
-	waitFor(t, "media with CaptId", func() bool {
+	// Both cameras and the microphone, each tagged with its captureID.
+	waitFor(t, "media of every configured capture", func() bool {
 		m, _ := w.count()
-		for _, n := range m {
-			if n >= 30 {
-				return true
-			}
-		}
-		return false
+		return m["main"] >= 30 && m["wide"] >= 30 && m["table-mic"] >= 30
 	})
 	got, none := w.count()
 	for id := range got {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -15,9 +16,12 @@ import (
 	"github.com/cluecam/cluecam/media/rtp"
 )
 
-// Opener opens the video source an order names (the box opens its
-// capture through the appliance, which watches it for the watchdog).
-type Opener func(ctx context.Context, o provider.Order) (hw.VideoSource, error)
+// Opener opens the sources orders name (the box opens its captures
+// through the appliance, which watches them for the watchdog).
+type Opener struct {
+	Video func(ctx context.Context, o provider.Order) (hw.VideoSource, error)
+	Audio func(ctx context.Context, o provider.Order) (hw.AudioSource, error)
+}
 
 // Hub runs one pipeline per capture and RTP format, shared by every call
 // that watches it: the capture is read and packetized once, and each call
@@ -40,9 +44,12 @@ type feedKey struct {
 }
 
 type feed struct {
-	key    feedKey
-	p      *pipeline.Pipeline
-	src    hw.VideoSource
+	key feedKey
+	p   *pipeline.Pipeline
+	src interface {
+		Stop() error
+		Close() error
+	}
 	cancel context.CancelFunc
 	done   chan struct{}
 	refs   int
@@ -82,7 +89,7 @@ func (s *Subscription) Close() {
 	s.once.Do(func() { s.h.release(s) })
 }
 
-// payloadFor picks the negotiated codec that carries the capture's
+// payloadFor picks the negotiated codec that carries a video capture's
 // format: H.264 pass-through or MJPEG (RFC 2435).
 func payloadFor(format hw.PixelFormat, codecs []sdp.Codec) (sdp.Codec, error) {
 	want := ""
@@ -108,10 +115,15 @@ func (h *Hub) Subscribe(o provider.Order, st *sdp.Stream, newSink func(ssrc uint
 	if o.Device == "" {
 		return nil, fmt.Errorf("capture %q: %w", o.CaptureID, errMCC)
 	}
-	if o.Media != "video" {
-		return nil, fmt.Errorf("capture %q: %w", o.CaptureID, errAudioMedia)
+	var (
+		c   sdp.Codec
+		err error
+	)
+	if o.Media == sdp.Audio {
+		c, err = audioPayloadFor(st.Codecs)
+	} else {
+		c, err = payloadFor(o.Video.Format, st.Codecs)
 	}
-	c, err := payloadFor(o.Video.Format, st.Codecs)
 	if err != nil {
 		return nil, fmt.Errorf("capture %q on line %d: %w", o.CaptureID, st.MLine, err)
 	}
@@ -121,7 +133,7 @@ func (h *Hub) Subscribe(o provider.Order, st *sdp.Stream, newSink func(ssrc uint
 	defer h.mu.Unlock()
 	f := h.feeds[key]
 	if f == nil {
-		if f, err = h.start(key, o); err != nil {
+		if f, err = h.start(key, o, c); err != nil {
 			return nil, err
 		}
 		h.feeds[key] = f
@@ -138,21 +150,8 @@ func (h *Hub) Subscribe(o provider.Order, st *sdp.Stream, newSink func(ssrc uint
 }
 
 // start opens the device and runs its pipeline; h.mu is held.
-func (h *Hub) start(key feedKey, o provider.Order) (*feed, error) {
+func (h *Hub) start(key feedKey, o provider.Order, c sdp.Codec) (*feed, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	src, err := h.open(ctx, o)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("capture %q: open %s: %w", o.CaptureID, o.Device, err)
-	}
-	fail := func(err error) (*feed, error) {
-		src.Close()
-		cancel()
-		return nil, fmt.Errorf("capture %q on %s: %w", o.CaptureID, o.Device, err)
-	}
-	if err := src.Start(o.Video); err != nil {
-		return fail(err)
-	}
 	extID := key.extID
 	if len(o.CaptureID) > 16 && extID != 0 && extID < 15 {
 		// One-byte elements carry at most 16 bytes (RFC 8285 §4.2); a
@@ -160,22 +159,23 @@ func (h *Hub) start(key feedKey, o provider.Order) (*feed, error) {
 		// names it, RFC 8849 §5.1).
 		extID = 0
 	}
-	st, err := rtp.NewStream(rtp.StreamOptions{PayloadType: key.pt, ClockRate: 90000, CaptID: o.CaptureID, CaptIDExtID: extID})
-	if err != nil {
-		return fail(err)
-	}
-	var pz pipeline.Packetizer
-	if o.Video.Format == hw.FormatH264 {
-		pz, err = rtp.NewH264Packetizer(st, &rtp.H264Options{RepeatParameterSets: true})
+	var (
+		p   *pipeline.Pipeline
+		src interface {
+			Stop() error
+			Close() error
+		}
+		mode string
+		err  error
+	)
+	if o.Media == sdp.Audio {
+		p, src, mode, err = h.startAudio(ctx, o, c, extID)
 	} else {
-		pz, err = rtp.NewJPEGPacketizer(st, nil)
+		p, src, mode, err = h.startVideo(ctx, o, c, extID)
 	}
 	if err != nil {
-		return fail(err)
-	}
-	p, err := pipeline.New(src, pz, &pipeline.Options{CNAME: fmt.Sprintf("cluecam-%08x", st.SSRC()), Log: h.log})
-	if err != nil {
-		return fail(err)
+		cancel()
+		return nil, fmt.Errorf("capture %q on %s: %w", o.CaptureID, o.Device, err)
 	}
 	f := &feed{key: key, p: p, src: src, cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -185,8 +185,91 @@ func (h *Hub) start(key feedKey, o provider.Order) (*feed, error) {
 			h.log.Warn("capture stopped", "capture", o.CaptureID, "device", o.Device, "err", f.err)
 		}
 	}()
-	h.log.Info("capture streaming", "capture", o.CaptureID, "device", o.Device, "mode", o.Video.String(), "ssrc", fmt.Sprintf("%08x", st.SSRC()))
+	h.log.Info("capture streaming", "capture", o.CaptureID, "device", o.Device, "mode", mode, "codec", c.Name,
+		"ssrc", fmt.Sprintf("%08x", p.Stream().SSRC()))
 	return f, nil
+}
+
+func (h *Hub) startVideo(ctx context.Context, o provider.Order, c sdp.Codec, extID uint8) (*pipeline.Pipeline, hw.VideoSource, string, error) {
+	src, err := h.open.Video(ctx, o)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	fail := func(err error) (*pipeline.Pipeline, hw.VideoSource, string, error) {
+		src.Close()
+		return nil, nil, "", err
+	}
+	if err := src.Start(o.Video); err != nil {
+		return fail(err)
+	}
+	st, err := rtp.NewStream(rtp.StreamOptions{PayloadType: c.PT, ClockRate: 90000, CaptID: o.CaptureID, CaptIDExtID: extID})
+	if err != nil {
+		return fail(err)
+	}
+	pz, err := pipeline.NewVideoPacketizer(o.Video.Format, st)
+	if err != nil {
+		return fail(err)
+	}
+	p, err := pipeline.New(src, pz, &pipeline.Options{CNAME: cname(st), Log: h.log})
+	if err != nil {
+		return fail(err)
+	}
+	return p, src, o.Video.String(), nil
+}
+
+// startAudio captures at the codec's own rate: the box does not resample
+// (an ALSA plughw: device converts).
+func (h *Hub) startAudio(ctx context.Context, o provider.Order, c sdp.Codec, extID uint8) (*pipeline.Pipeline, hw.AudioSource, string, error) {
+	codec := audioCodecs[strings.ToUpper(c.Name)]
+	src, err := h.open.Audio(ctx, o)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	fail := func(err error) (*pipeline.Pipeline, hw.AudioSource, string, error) {
+		src.Close()
+		return nil, nil, "", err
+	}
+	want := o.Audio
+	if rate := pipeline.AudioCaptureRate(codec); rate != 0 {
+		want = hw.AudioFormat{Rate: rate, Channels: 1, Encoding: hw.S16LE}
+	} else {
+		want = hw.AudioFormat{Rate: int(c.ClockRate), Channels: max(int(c.Channels), 1), Encoding: hw.S16LE}
+	}
+	if !slices.Contains(src.Formats(), want) {
+		return fail(fmt.Errorf("the device cannot capture %v for %s", want, c.Name))
+	}
+	if err := src.Start(hw.AudioConfig{Format: want}); err != nil {
+		return fail(err)
+	}
+	st, err := rtp.NewStream(rtp.StreamOptions{PayloadType: c.PT, ClockRate: pipeline.AudioClockRate(codec, want.Rate),
+		CaptID: o.CaptureID, CaptIDExtID: extID})
+	if err != nil {
+		return fail(err)
+	}
+	ap, err := pipeline.NewAudioPacketizerFor(codec, want, st)
+	if err != nil {
+		return fail(err)
+	}
+	p, err := pipeline.NewAudio(src, ap, &pipeline.Options{CNAME: cname(st), Log: h.log})
+	if err != nil {
+		return fail(err)
+	}
+	return p, src, want.String(), nil
+}
+
+func cname(st *rtp.Stream) string { return fmt.Sprintf("cluecam-%08x", st.SSRC()) }
+
+// audioCodecs maps SDP encoding names (RFC 3551 §6) to the encoders.
+var audioCodecs = map[string]rtp.AudioCodec{"PCMU": rtp.PCMU, "PCMA": rtp.PCMA, "G722": rtp.G722, "L16": rtp.L16}
+
+// audioPayloadFor picks the first negotiated audio codec the box encodes.
+func audioPayloadFor(codecs []sdp.Codec) (sdp.Codec, error) {
+	for _, c := range codecs {
+		if _, ok := audioCodecs[strings.ToUpper(c.Name)]; ok {
+			return c, nil
+		}
+	}
+	return sdp.Codec{}, fmt.Errorf("%w: no negotiated audio codec the box encodes", pipeline.ErrFormat)
 }
 
 // stop ends a feed with no subscribers; h.mu is held.
@@ -229,7 +312,4 @@ func (h *Hub) Active() []string {
 	return ids
 }
 
-var (
-	errMCC        = errors.New("multiple-content captures are not streamed yet")
-	errAudioMedia = errors.New("audio captures are not streamed on CLUE lines yet")
-)
+var errMCC = errors.New("multiple-content captures are not streamed yet")

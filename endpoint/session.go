@@ -115,19 +115,24 @@ func (s *session) buildLocal() *sdp.Local {
 		DataChannel: &sdp.DataChannel{},
 	}
 	if o.Provider != nil {
-		video := s.fallbackCodecs()
-		if len(video) > 0 {
-			l.Fallback = append(l.Fallback, sdp.Fallback{Type: sdp.Video, Codecs: video, Direction: sdp.SendOnly})
+		// RFC 8848 §4.5.1: ordinary lines give a peer without CLUE one
+		// camera and one microphone.
+		if src, ok := s.fallbackSource(sdp.Video); ok {
+			l.Fallback = append(l.Fallback, sdp.Fallback{Type: sdp.Video, Direction: sdp.SendOnly,
+				Codecs: codecsFor(src.Video.Format, src.Video.Width, src.Video.Height, src.Video.FrameRate.Float64())})
+		}
+		if _, ok := s.fallbackSource(sdp.Audio); ok {
+			l.Fallback = append(l.Fallback, sdp.Fallback{Type: sdp.Audio, Direction: sdp.SendOnly, Codecs: sdp.DefaultAudioCodecs()})
 		}
 		for _, enc := range s.adv.Encodings {
-			if enc.Media != sdp.Video {
-				continue // audio encodings need the audio pipeline (not yet on CLUE lines)
+			codecs := sdp.DefaultAudioCodecs()
+			if enc.Media == sdp.Video {
+				codecs = s.videoCodecs(enc)
 			}
-			codecs := s.videoCodecs(enc)
 			if len(codecs) == 0 {
-				continue
+				continue // an MCC's encoding: switching is not implemented
 			}
-			l.Encodings = append(l.Encodings, sdp.Encoding{ID: enc.ID, Type: sdp.Video, Codecs: codecs,
+			l.Encodings = append(l.Encodings, sdp.Encoding{ID: enc.ID, Type: enc.Media, Codecs: codecs,
 				Inactive: true, CaptId: true, MaxBitrate: enc.MaxBitrate})
 		}
 	}
@@ -158,22 +163,15 @@ func (s *session) videoCodecs(enc provider.Encoding) []sdp.Codec {
 	return nil
 }
 
-// fallbackCodecs are the codecs of the capture sent on the ordinary video
-// line.
-func (s *session) fallbackCodecs() []sdp.Codec {
-	p := s.e.o.Provider
-	if p.Fallback == "" {
-		return nil
+// fallbackSource is the first individual capture of a media type in the
+// advertisement: what a peer without CLUE gets.
+func (s *session) fallbackSource(media string) (provider.Source, bool) {
+	for _, mc := range s.adv.Body.MediaCaptures {
+		if src, ok := s.adv.Source(mc.CaptureID); ok && !src.MCC && src.Media == media && src.Device != "" {
+			return src, true
+		}
 	}
-	id, ok := s.adv.CaptureID(p.Fallback)
-	if !ok {
-		return nil
-	}
-	src, ok := s.adv.Source(id)
-	if !ok {
-		return nil
-	}
-	return codecsFor(src.Video.Format, src.Video.Width, src.Video.Height, src.Video.FrameRate.Float64())
+	return provider.Source{}, false
 }
 
 // post runs f on the session goroutine; dropped once the session ended.
@@ -204,14 +202,19 @@ func (s *session) useICE(lite bool) {
 
 // ensureTransport creates the call's endpoint after the first exchange:
 // with ICE, checks authenticate the peer's address (an ICE-lite responder,
-// or Connect as full agent); without, the SDP's address is the only one
-// DTLS is accepted from, and media waits for the DTLS handshake to verify
-// it. mu is held.
+// or Connect as full agent); without, the SDP's address is where DTLS
+// starts, and the address that completes a verified handshake is latched
+// before any media flows. mu is held.
 func (s *session) ensureTransport(neg *sdp.Negotiation) error {
 	if s.ep != nil {
 		return nil
 	}
-	opts := &transport.EndpointOpts{OnMedia: s.onMedia}
+	opts := &transport.EndpointOpts{OnMedia: s.onMedia, OnConsentLost: func() {
+		// RFC 7675 §5.1: no consent, no media; the call cannot go on.
+		if s.ctx.Err() == nil {
+			s.fail(transport.ErrConsentLost)
+		}
+	}}
 	if s.local.ICE != nil {
 		opts.ICE = &transport.ICECredentials{LocalUfrag: s.local.ICE.Ufrag, LocalPwd: s.local.ICE.Pwd}
 	} else if rt, ok := remoteTransport(neg); ok {
@@ -219,7 +222,9 @@ func (s *session) ensureTransport(neg *sdp.Negotiation) error {
 		if err != nil {
 			return fmt.Errorf("peer media address %q: %w", rt.Addr, err)
 		}
-		opts.RemoteAddr = netip.AddrPortFrom(a.Unmap(), uint16(rt.Port))
+		// Only a hint: a peer behind NAT sends from another address; the
+		// source whose DTLS handshake verifies the fingerprint is latched.
+		opts.RemoteHint = netip.AddrPortFrom(a.Unmap(), uint16(rt.Port))
 	}
 	ep, err := transport.NewEndpoint(s.conn, opts)
 	if err != nil {
@@ -233,7 +238,9 @@ func (s *session) ensureTransport(neg *sdp.Negotiation) error {
 func (s *session) offer(context.Context) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.useICE(s.e.o.Provider != nil)
+	if !s.e.o.NoICE {
+		s.useICE(s.e.o.Provider != nil)
+	}
 	off, err := sdp.Offer(s.local, s.neg)
 	if err != nil {
 		return nil, err
@@ -446,8 +453,10 @@ func (s *session) connect() error {
 			return fmt.Errorf("ice: no answer to connectivity checks from %v", raddr)
 		}
 	}
-	if _, err := ep.WaitPeer(setup); err != nil {
-		return fmt.Errorf("ice: no authenticated connectivity check from the peer: %w", err)
+	if rt.ICE.Ufrag != "" {
+		if _, err := ep.WaitPeer(setup); err != nil {
+			return fmt.Errorf("ice: no authenticated connectivity check from the peer: %w", err)
+		}
 	}
 	role := transport.RoleServer
 	if neg.DTLSClient {

@@ -27,7 +27,8 @@ func cmdCall(ctx context.Context, e *env, args []string) int {
 	listen := fs.String("listen", "127.0.0.1:0", "local address for SIP (TCP and UDP) and media")
 	duration := fs.Duration("duration", 10*time.Second, "hang up after this long")
 	packets := fs.Int("packets", 0, "hang up once every configured capture delivered this many packets (0: wait for --duration)")
-	video := fs.Int("video", 2, "CLUE video lines to offer (how many captures we can watch at once)")
+	video := fs.Int("video", 2, "CLUE video lines to offer (how many cameras we can watch at once)")
+	audio := fs.Int("audio", 1, "CLUE audio lines to offer (how many microphones we can hear at once)")
 	stateFlag := fs.String("state-dir", "", "directory keeping our DTLS certificate (default: as for run)")
 	var lf logFlags
 	lf.register(fs)
@@ -86,7 +87,7 @@ func cmdCall(ctx context.Context, e *env, args []string) int {
 	rep := newCallReport()
 	ep, err := endpoint.New(endpoint.Options{
 		Log: log, Certificate: cert, MediaAddr: lap.Addr(),
-		Consumer: &endpoint.ConsumerOpts{Video: *video, OnPacket: rep.packet, OnEvent: rep.event},
+		Consumer: &endpoint.ConsumerOpts{Video: *video, Audio: *audio, OnPacket: rep.packet, OnEvent: rep.event},
 	})
 	if err != nil {
 		return fail("%v", err)

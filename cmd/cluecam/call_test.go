@@ -82,7 +82,7 @@ func TestCallAgainstRun(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("call exited %d\nstdout:\n%s\nstderr:\n%s\nbox:\n%s", code, stdout, stderr, boxLog.String())
 	}
-	for _, capture := range []string{"main", "wide"} {
+	for _, capture := range []string{"main", "wide", "table-mic"} {
 		m := regexp.MustCompile(`capture ` + capture + `: (\d+) packets, (\d+) frames`).FindStringSubmatch(stdout)
 		if m == nil {
 			t.Errorf("no media from capture %s:\n%s", capture, stdout)

@@ -62,18 +62,10 @@ type callSettings struct {
 	Identity config.Identity
 	SIP      config.SIP
 	Security config.Security
-	Fallback string
 }
 
 func settingsOf(cfg *config.Config) callSettings {
-	s := callSettings{Identity: cfg.Identity, SIP: cfg.SIP, Security: cfg.Security}
-	for _, c := range cfg.Captures {
-		if c.Media == "video" {
-			s.Fallback = c.Name
-			break
-		}
-	}
-	return s
+	return callSettings{Identity: cfg.Identity, SIP: cfg.SIP, Security: cfg.Security}
 }
 
 // startCallService starts answering calls per cfg.
@@ -87,14 +79,17 @@ func startCallService(ctx context.Context, log *slog.Logger, cfg *config.Config,
 		return nil, err
 	}
 	key := settingsOf(cfg)
-	open := func(ctx context.Context, o provider.Order) (hw.VideoSource, error) { return app.OpenVideo(ctx, o.Name) }
+	open := endpoint.Opener{
+		Video: func(ctx context.Context, o provider.Order) (hw.VideoSource, error) { return app.OpenVideo(ctx, o.Name) },
+		Audio: func(ctx context.Context, o provider.Order) (hw.AudioSource, error) { return app.OpenAudio(ctx, o.Name) },
+	}
 	s := &callService{log: log, key: key, hub: endpoint.NewHub(open, log), app: app}
 	sec := cfg.Security
 	s.ep, err = endpoint.New(endpoint.Options{
 		Log: log, Certificate: cert, MediaAddr: media,
 		Provider: &endpoint.ProviderOpts{
 			Advertisement: s.advertisement,
-			Hub:           s.hub, Fallback: key.Fallback,
+			Hub:           s.hub,
 		},
 		Pins:                  func(c *sip.Call) []transport.Fingerprint { return pinsFor(sec, c) },
 		ClueMessagesPerSecond: float64(sec.CLUEMessagesPerSecond),

@@ -51,7 +51,7 @@ func TestCallSippUAS(t *testing.T) {
 	}
 	s := testenv.StartSipp(t, path, port, "-t", "t1", "-mp", media)
 	waitListening(t, "127.0.0.1:"+strconv.Itoa(port))
-	code, stdout, stderr := runCLI(t, "call", "--video", "1", "--duration", "2s", "--state-dir", t.TempDir(),
+	code, stdout, stderr := runCLI(t, "call", "--video", "1", "--audio", "0", "--duration", "2s", "--state-dir", t.TempDir(),
 		"sip:sipp@127.0.0.1:"+strconv.Itoa(port)+";transport=tcp")
 	if !strings.Contains(stdout, "established") {
 		t.Errorf("call not established (exit %d):\n%s\n%s", code, stdout, stderr)

@@ -263,23 +263,12 @@ func runStream(ctx context.Context, e *env, log *slog.Logger, cfg *config.Config
 	)
 	if src.audio != nil {
 		ac := audioCodecs[pick(a.codec, "g722")]
-		clock := src.afmt.Rate
-		if ac.codec == rtp.G722 {
-			clock = 8000 // RFC 3551 §4.5.2: G.722's RTP clock stays at 8000 Hz
-		}
+		clock := pipeline.AudioClockRate(ac.codec, src.afmt.Rate)
 		st, err = rtp.NewStream(rtp.StreamOptions{PayloadType: ac.pt, ClockRate: clock, CaptID: src.name, CaptIDExtID: extID})
 		if err != nil {
 			return err
 		}
-		// 20 ms (RFC 3551 §4.2), shorter only where L16 would not fit a
-		// packet (48 kHz: 10 ms mono, 5 ms stereo).
-		for _, pt := range []time.Duration{20 * time.Millisecond, 10 * time.Millisecond, 5 * time.Millisecond} {
-			ap, err2 = rtp.NewAudioPacketizer(st, rtp.AudioOptions{Codec: ac.codec, SampleRate: src.afmt.Rate, Channels: src.afmt.Channels, PTime: pt})
-			if err2 == nil {
-				break
-			}
-		}
-		if err2 != nil {
+		if ap, err2 = pipeline.NewAudioPacketizerFor(ac.codec, src.afmt, st); err2 != nil {
 			return err2
 		}
 		m = sdpMedia{kind: "audio", pt: ac.pt, rtpmap: fmt.Sprintf("%s/%d", ac.name, clock), ptime: ap.PTime()}
@@ -300,12 +289,7 @@ func runStream(ctx context.Context, e *env, log *slog.Logger, cfg *config.Config
 		if err != nil {
 			return err
 		}
-		if m.pt == 96 {
-			pz, err = rtp.NewH264Packetizer(st, &rtp.H264Options{RepeatParameterSets: true})
-		} else {
-			pz, err = rtp.NewJPEGPacketizer(st, nil)
-		}
-		if err != nil {
+		if pz, err = pipeline.NewVideoPacketizer(src.mode.Format, st); err != nil {
 			return err
 		}
 	}

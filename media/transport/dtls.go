@@ -85,32 +85,9 @@ type Association struct {
 // Any failure returns an error and leaves no key material: verification
 // happens inside the handshake, before the exporter can run.
 func Handshake(ctx context.Context, conn net.PacketConn, raddr net.Addr, role Role, cfg *Config) (*Association, error) {
-	if cfg == nil || cfg.Certificate == nil {
-		return nil, errors.New("transport: handshake needs a certificate")
-	}
-	if role != RoleClient && role != RoleServer {
-		return nil, fmt.Errorf("transport: handshake role %v", role)
-	}
-	usable := false
-	for _, f := range cfg.RemoteFingerprints {
-		usable = usable || f.Supported()
-	}
-	if !usable {
-		return nil, ErrNoFingerprint
-	}
-	profiles := cfg.Profiles
-	if profiles == nil {
-		profiles = srtp.PreferredProfiles()
-	}
-	dtlsProfiles := make([]dtls.SRTPProtectionProfile, 0, len(profiles))
-	for _, p := range profiles {
-		if !p.Valid() {
-			return nil, fmt.Errorf("transport: %w: %v", srtp.ErrProfile, p)
-		}
-		dtlsProfiles = append(dtlsProfiles, dtls.SRTPProtectionProfile(p))
-	}
-	if len(dtlsProfiles) == 0 {
-		return nil, ErrNoSRTPProfile
+	dtlsProfiles, err := checkConfig(role, cfg)
+	if err != nil {
+		return nil, err
 	}
 
 	// The peer's certificate is checked inside the handshake; the verdict
@@ -152,7 +129,6 @@ func Handshake(ctx context.Context, conn net.PacketConn, raddr net.Addr, role Ro
 	shared = append(shared, dtls.WithLoggerFactory(logs))
 
 	var dc *dtls.Conn
-	var err error
 	if role == RoleClient {
 		opts := make([]dtls.ClientOption, 0, len(shared))
 		for _, o := range shared {
@@ -209,6 +185,39 @@ func Handshake(ctx context.Context, conn net.PacketConn, raddr net.Addr, role Ro
 		}
 	}()
 	return a, nil
+}
+
+// checkConfig finds what makes a handshake impossible before anything is
+// sent, and returns the profiles to offer.
+func checkConfig(role Role, cfg *Config) ([]dtls.SRTPProtectionProfile, error) {
+	if cfg == nil || cfg.Certificate == nil {
+		return nil, errors.New("transport: handshake needs a certificate")
+	}
+	if role != RoleClient && role != RoleServer {
+		return nil, fmt.Errorf("transport: handshake role %v", role)
+	}
+	usable := false
+	for _, f := range cfg.RemoteFingerprints {
+		usable = usable || f.Supported()
+	}
+	if !usable {
+		return nil, ErrNoFingerprint
+	}
+	profiles := cfg.Profiles
+	if profiles == nil {
+		profiles = srtp.PreferredProfiles()
+	}
+	dtlsProfiles := make([]dtls.SRTPProtectionProfile, 0, len(profiles))
+	for _, p := range profiles {
+		if !p.Valid() {
+			return nil, fmt.Errorf("transport: %w: %v", srtp.ErrProfile, p)
+		}
+		dtlsProfiles = append(dtlsProfiles, dtls.SRTPProtectionProfile(p))
+	}
+	if len(dtlsProfiles) == 0 {
+		return nil, ErrNoSRTPProfile
+	}
+	return dtlsProfiles, nil
 }
 
 // verifyPeer checks the peer's leaf certificate against the SDP fingerprints

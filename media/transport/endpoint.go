@@ -52,6 +52,17 @@ type EndpointOpts struct {
 	// accepted only from it, and media only after the DTLS handshake with
 	// it verified the peer's fingerprint.
 	RemoteAddr netip.AddrPort
+	// RemoteHint, without ICE and instead of RemoteAddr, is the peer's SDP
+	// address (c=/m=) when the peer may send from another one (behind a
+	// NAT, multi-homed): it is only where the ClientHello goes when this
+	// box is the DTLS client. DTLS is accepted from any source, each in a
+	// handshake of its own (a server session per source that sent a
+	// ClientHello, at most 4; as client, the session binds to the first
+	// source that answers). The endpoint latches to the source whose
+	// handshake verified the peer's fingerprint and pins, and only then
+	// accepts media, from that source only. A stranger's datagrams can at
+	// worst make a handshake fail; they are never latched.
+	RemoteHint netip.AddrPort
 	// BatchSize is how many datagrams one receive system call reads
 	// (DefaultBatchSize when 0).
 	BatchSize int
@@ -60,6 +71,19 @@ type EndpointOpts struct {
 	DTLSQueue int
 	// ConsentTimeout: DefaultConsentTimeout when 0.
 	ConsentTimeout time.Duration
+	// PeerTimeout, without ICE, when positive: the peer is taken as gone,
+	// as if consent had expired, when no authenticated traffic came from it
+	// for this long: the DTLS handshake that verified it, then what the
+	// caller reports with MarkAuthenticated (an SRTP or SRTCP packet that
+	// opened, a data channel message). Zero turns this off: RFC 7675
+	// consent needs ICE, and a caller that never reports traffic must not
+	// lose its calls.
+	PeerTimeout time.Duration
+	// OnConsentLost is called once, on a goroutine of its own, when consent
+	// expired (RFC 7675 §5.1; without ICE, PeerTimeout passed): media
+	// sending has stopped and the association is closed; the call should
+	// end. ConsentLost is the same signal as a channel.
+	OnConsentLost func()
 	// OnMedia receives each SRTP (rtcp false) or SRTCP (rtcp true) packet
 	// from the authorised peer, on the receive goroutine. pkt is valid only
 	// during the call; it may be opened in place. It must not block.
@@ -93,9 +117,10 @@ type peerPath struct {
 	udp *net.UDPAddr
 }
 
-// batchConn is what ipv4.PacketConn and ipv6.PacketConn share.
+// batchConn is the sending half of ipv4.PacketConn and ipv6.PacketConn.
+// (Their ReadBatch allocates a *net.UDPAddr per datagram; the endpoint
+// reads with its own batchReader.)
 type batchConn interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
 	WriteBatch(ms []ipv4.Message, flags int) (int, error)
 }
 
@@ -105,7 +130,8 @@ type batchConn interface {
 // to an authorised peer.
 type Endpoint struct {
 	conn *net.UDPConn
-	bc   batchConn
+	bc   batchConn   // sends (WriteBatch)
+	rd   batchReader // receives, on the read goroutine only
 	opts EndpointOpts
 	now  func() time.Time
 
@@ -132,6 +158,12 @@ type Endpoint struct {
 	verified atomic.Bool // DTLS verified the peer on the selected path
 	dtlsIn   chan []byte
 	dtlsBusy atomic.Bool
+	hint     hintState                   // RemoteHint endpoints
+	assoc    atomic.Pointer[Association] // the latest association
+
+	consentOnce sync.Once     // starts the consent watcher
+	lost        atomic.Bool   // consent expired: sticky
+	lostCh      chan struct{} // closed when consent expired
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -143,11 +175,21 @@ type Endpoint struct {
 
 // NewEndpoint starts an endpoint on conn, which it owns from then on.
 func NewEndpoint(conn *net.UDPConn, opts *EndpointOpts) (*Endpoint, error) {
+	return startEndpoint(conn, opts, nil)
+}
+
+// startEndpoint is NewEndpoint with a chosen reader (nil: the platform's
+// batch reader); benchmarks compare readers this way.
+func startEndpoint(conn *net.UDPConn, opts *EndpointOpts, rd batchReader) (*Endpoint, error) {
 	e, err := newEndpoint(opts)
 	if err != nil {
 		return nil, err
 	}
 	e.conn = conn
+	if rd == nil {
+		rd = newBatchReader(conn, e.opts.BatchSize)
+	}
+	e.rd = rd
 	if la, ok := conn.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() != nil {
 		e.bc = ipv4.NewPacketConn(conn)
 	} else {
@@ -166,8 +208,11 @@ func newEndpoint(opts *EndpointOpts) (*Endpoint, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.ICE == nil && !o.RemoteAddr.IsValid() {
+	if o.ICE == nil && !o.RemoteAddr.IsValid() && !o.RemoteHint.IsValid() {
 		return nil, errors.New("transport: endpoint needs ICE credentials or the peer's address")
+	}
+	if o.RemoteHint.IsValid() && (o.ICE != nil || o.RemoteAddr.IsValid()) {
+		return nil, errors.New("transport: RemoteHint is for endpoints without ICE or RemoteAddr")
 	}
 	if o.ICE != nil && (o.ICE.LocalUfrag == "" || o.ICE.LocalPwd == "") {
 		return nil, errors.New("transport: endpoint needs a local ice-ufrag and ice-pwd")
@@ -189,6 +234,8 @@ func newEndpoint(opts *EndpointOpts) (*Endpoint, error) {
 		dtlsIn:     make(chan []byte, o.DTLSQueue),
 		closed:     make(chan struct{}),
 		done:       make(chan struct{}),
+		lostCh:     make(chan struct{}),
+		hint:       hintState{added: make(chan struct{}, 1)},
 		writeTo:    func([]byte, netip.AddrPort) error { return nil },
 	}
 	if e.now == nil {
@@ -197,7 +244,7 @@ func newEndpoint(opts *EndpointOpts) (*Endpoint, error) {
 	if o.ICE != nil {
 		e.localMAC = newSTUNMAC(o.ICE.LocalPwd)
 		e.SetRemoteICE(o.ICE.RemoteUfrag, o.ICE.RemotePwd)
-	} else {
+	} else if o.RemoteAddr.IsValid() {
 		e.selectPath(o.RemoteAddr)
 	}
 	return e, nil
@@ -240,7 +287,8 @@ func (e *Endpoint) Stats() EndpointStats {
 }
 
 // Peer is the selected remote address, if any: set by an authenticated
-// check (ICE) or from EndpointOpts.RemoteAddr.
+// check (ICE), from EndpointOpts.RemoteAddr, or with a RemoteHint, the
+// source whose DTLS handshake verified the peer.
 func (e *Endpoint) Peer() (netip.AddrPort, bool) {
 	if p := e.selected.Load(); p != nil {
 		return p.ap, true
@@ -252,11 +300,109 @@ func (e *Endpoint) Peer() (netip.AddrPort, bool) {
 // verified the peer on it, the association lives and, with ICE, consent has
 // not expired.
 func (e *Endpoint) Authorized() bool {
-	return e.selected.Load() != nil && e.verified.Load() && !e.ConsentExpired()
+	return e.selected.Load() != nil && e.verified.Load() && !e.lost.Load() && !e.ConsentExpired()
+}
+
+// notAuthorized is the error for a send refused now: ErrConsentLost once
+// consent that existed has expired, ErrNotAuthorized otherwise.
+func (e *Endpoint) notAuthorized() error {
+	if e.lost.Load() || (e.lastConsent.Load() != 0 && e.ConsentExpired()) {
+		return ErrConsentLost
+	}
+	return ErrNotAuthorized
+}
+
+// ConsentLost is closed when consent expired (RFC 7675 §5.1) or, without
+// ICE, PeerTimeout passed; see EndpointOpts.OnConsentLost. Without ICE and
+// PeerTimeout it never closes.
+func (e *Endpoint) ConsentLost() <-chan struct{} { return e.lostCh }
+
+// consentTimeout is how long consent lasts; zero when it is not tracked.
+func (e *Endpoint) consentTimeout() time.Duration {
+	if e.opts.ICE != nil {
+		return e.opts.ConsentTimeout
+	}
+	return e.opts.PeerTimeout
+}
+
+// refreshConsent records an authenticated check (or check response) on the
+// selected path, or without ICE authenticated traffic, and starts the
+// watcher with the first.
+func (e *Endpoint) refreshConsent() {
+	e.lastConsent.Store(e.now().UnixNano())
+	e.consentOnce.Do(func() { go e.watchConsent() })
+}
+
+// MarkAuthenticated tells a PeerTimeout endpoint (no ICE) that
+// authenticated traffic came from the peer: an SRTP or SRTCP packet that
+// opened, a data channel message. With ICE, or without PeerTimeout, it does
+// nothing: only checks refresh ICE consent (RFC 7675 §5.1). It allocates
+// nothing and may be called for every packet.
+func (e *Endpoint) MarkAuthenticated() {
+	if e.opts.ICE == nil && e.opts.PeerTimeout > 0 && e.verified.Load() {
+		e.refreshConsent()
+	}
+}
+
+// watchConsent wakes when consent would expire and, if no check refreshed
+// it meanwhile, ends it.
+func (e *Endpoint) watchConsent() {
+	timeout := e.consentTimeout()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-e.closed:
+			return
+		}
+		if !e.ConsentExpired() {
+			age := e.now().Sub(time.Unix(0, e.lastConsent.Load()))
+			t.Reset(max(timeout-age, time.Millisecond))
+			continue
+		}
+		e.loseConsent()
+		return
+	}
+}
+
+// loseConsent: RFC 7675 §5.1, once consent expires the agent ceases
+// transmission on the 5-tuple at once. Media stops (SendBatch and Send
+// return ErrConsentLost), the association is closed, which destroys its
+// SRTP keys, and the layer above is told so it can end the call; consent
+// does not come back on this endpoint.
+func (e *Endpoint) loseConsent() {
+	if !e.lost.CompareAndSwap(false, true) {
+		return
+	}
+	e.verified.Store(false)
+	close(e.lostCh)
+	if a := e.assoc.Load(); a != nil {
+		a.stop(fmt.Errorf("%w: %w", ErrClosed, ErrConsentLost))
+	}
+	if f := e.opts.OnConsentLost; f != nil {
+		f()
+	}
+}
+
+// authorize lets media flow on the selected path with a's keys.
+func (e *Endpoint) authorize(a *Association) {
+	e.assoc.Store(a)
+	e.verified.Store(true)
+	if e.opts.ICE == nil && e.opts.PeerTimeout > 0 {
+		// The handshake that verified the peer is authenticated traffic.
+		e.refreshConsent()
+	}
+	if e.lost.Load() {
+		// Consent expired during the handshake.
+		e.verified.Store(false)
+		a.stop(fmt.Errorf("%w: %w", ErrClosed, ErrConsentLost))
+	}
 }
 
 // LastConsent is the time of the last authenticated ICE check (or check
-// response) on the selected path; zero before any, or without ICE.
+// response) on the selected path or, without ICE and with PeerTimeout, of
+// the last authenticated traffic; zero before any, or when not tracked.
 func (e *Endpoint) LastConsent() time.Time {
 	n := e.lastConsent.Load()
 	if n == 0 {
@@ -266,27 +412,35 @@ func (e *Endpoint) LastConsent() time.Time {
 }
 
 // ConsentExpired reports, with ICE, that no authenticated check arrived on
-// the selected path for ConsentTimeout (RFC 7675 §5.1): the layer above
-// must stop sending media. Without ICE it is always false.
+// the selected path for ConsentTimeout (RFC 7675 §5.1), or that consent was
+// lost before: the layer above must stop sending media. An ICE-lite agent
+// sends no checks of its own, so the peer's authenticated checks (and, after
+// Connect, the authenticated responses to ours) stand for consent. Without
+// ICE it is false unless PeerTimeout passed since the last authenticated
+// traffic.
 func (e *Endpoint) ConsentExpired() bool {
-	if e.opts.ICE == nil {
+	timeout := e.consentTimeout()
+	if timeout <= 0 {
 		return false
 	}
+	if e.lost.Load() {
+		return true // for good: see loseConsent
+	}
 	n := e.lastConsent.Load()
-	return n == 0 || e.now().Sub(time.Unix(0, n)) > e.opts.ConsentTimeout
+	if n == 0 {
+		// With ICE, no consent yet; without, nothing authenticated yet:
+		// media is not authorised anyway.
+		return e.opts.ICE != nil
+	}
+	return e.now().Sub(time.Unix(0, n)) > timeout
 }
 
+// readLoop reads batches (recvmmsg on Linux) into the reader's buffers and
+// dispatches each datagram in place: steady-state media allocates nothing.
 func (e *Endpoint) readLoop() {
 	defer close(e.done)
-	size := e.opts.BatchSize
-	msgs := make([]ipv4.Message, size)
-	bufs := make([][]byte, size)
-	for i := range msgs {
-		bufs[i] = make([]byte, maxDatagram)
-		msgs[i].Buffers = bufs[i : i+1 : i+1]
-	}
 	for {
-		n, err := e.bc.ReadBatch(msgs, 0)
+		n, err := e.rd.read()
 		if err != nil {
 			select {
 			case <-e.closed:
@@ -300,11 +454,12 @@ func (e *Endpoint) readLoop() {
 			continue
 		}
 		for i := 0; i < n; i++ {
-			ua, ok := msgs[i].Addr.(*net.UDPAddr)
+			pkt, from, ok := e.rd.packet(i)
 			if !ok {
+				e.stats.droppedOther.Add(1)
 				continue
 			}
-			e.dispatch(bufs[i][:msgs[i].N], ua.AddrPort())
+			e.dispatch(pkt, from)
 		}
 	}
 }
@@ -328,6 +483,9 @@ func (e *Endpoint) dispatch(pkt []byte, from netip.AddrPort) verdict {
 	case ClassSTUN:
 		return e.handleSTUN(pkt, from)
 	case ClassDTLS:
+		if e.opts.RemoteHint.IsValid() {
+			return e.dispatchHintDTLS(pkt, from)
+		}
 		if !e.dtlsAllowed(from) {
 			e.stats.droppedUnlatched.Add(1)
 			return vDropped
@@ -448,7 +606,7 @@ func (e *Endpoint) handleRequest(m *stunMsg, from netip.AddrPort) verdict {
 		cur = e.selected.Load()
 	}
 	if cur.ap == from {
-		e.lastConsent.Store(e.now().UnixNano())
+		e.refreshConsent()
 	}
 
 	var w stunBuilder
@@ -578,7 +736,7 @@ func (e *Endpoint) Connect(ctx context.Context, raddr netip.AddrPort) error {
 				}
 				e.mu.Unlock()
 				e.selectPath(raddr)
-				e.lastConsent.Store(e.now().UnixNano())
+				e.refreshConsent()
 				return nil
 			case <-t.C:
 				e.writeTo(w.b, raddr)
@@ -633,7 +791,18 @@ func (e *Endpoint) WaitPeer(ctx context.Context) (netip.AddrPort, error) {
 // this endpoint (see the package function Handshake) and, once the peer's
 // certificate is verified, authorises media on that path. Media stops being
 // authorised when the association ends.
+//
+// With a RemoteHint there is no path before the handshake: as client it
+// sends its ClientHello to the hint, as server it waits for ClientHellos
+// from anywhere, and the path is the source of the handshake that verified
+// the peer (see EndpointOpts.RemoteHint).
 func (e *Endpoint) Handshake(ctx context.Context, role Role, cfg *Config) (*Association, error) {
+	if e.opts.RemoteHint.IsValid() {
+		if !e.dtlsBusy.CompareAndSwap(false, true) {
+			return nil, errors.New("transport: endpoint already has a dtls association")
+		}
+		return e.handshakeHint(ctx, role, cfg)
+	}
 	ap, err := e.WaitPeer(ctx)
 	if err != nil {
 		return nil, err
@@ -647,7 +816,7 @@ func (e *Endpoint) Handshake(ctx context.Context, role Role, cfg *Config) (*Asso
 		dc.Close()
 		return nil, err
 	}
-	e.verified.Store(true)
+	e.authorize(a)
 	go func() {
 		select {
 		case <-a.Done():
@@ -665,6 +834,10 @@ var ErrEndpointClosed = errors.New("transport: endpoint closed")
 // ErrNotAuthorized: media may not be sent now (no selected path, DTLS not
 // verified, association ended or consent expired).
 var ErrNotAuthorized = errors.New("transport: peer not authorised for media")
+
+// ErrConsentLost: consent expired (RFC 7675 §5.1); media stays stopped on
+// this endpoint. It wraps ErrNotAuthorized.
+var ErrConsentLost = fmt.Errorf("%w: consent expired", ErrNotAuthorized)
 
 // Batch is a caller-owned batch of outgoing datagrams: the messages and
 // their scatter lists are allocated once, by NewBatch, and reused.
@@ -709,7 +882,7 @@ func (b *Batch) Reset() {
 func (e *Endpoint) SendBatch(b *Batch) (int, error) {
 	defer b.Reset()
 	if !e.Authorized() {
-		return 0, ErrNotAuthorized
+		return 0, e.notAuthorized()
 	}
 	p := e.selected.Load()
 	return e.sendBatch(b, p.udp)
@@ -739,7 +912,7 @@ func (e *Endpoint) sendBatch(b *Batch, to *net.UDPAddr) (int, error) {
 // Send sends one datagram to the authorised peer.
 func (e *Endpoint) Send(pkt []byte) error {
 	if !e.Authorized() {
-		return ErrNotAuthorized
+		return e.notAuthorized()
 	}
 	p := e.selected.Load()
 	if _, err := e.conn.WriteToUDPAddrPort(pkt, p.ap); err != nil {

@@ -22,6 +22,7 @@ func fakeEndpoint(t testing.TB, opts *EndpointOpts) (*Endpoint, *[]sentDatagram)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { e.Close() }) // stops the consent watcher
 	var mu sync.Mutex
 	var sent []sentDatagram
 	e.writeTo = func(b []byte, to netip.AddrPort) error {
