@@ -43,6 +43,11 @@ var (
 	// ErrWoken: Timer.SleepUntil returned early because of Timer.Wake.
 	ErrWoken = errors.New("hw: timer woken")
 
+	// ErrGone: the device went away under an open handle (unplugged, its
+	// driver unbound). Reads fail with it instead of stalling; close the
+	// source and open the device again when a Watcher reports it added.
+	ErrGone = errors.New("hw: device gone")
+
 	// ErrInterrupted: a PTZ move was superseded by another move or by Stop
 	// before it reached its target.
 	ErrInterrupted = errors.New("hw: move interrupted")

@@ -420,7 +420,7 @@ func (c *Capture) Stop() error {
 	c.w.Wake()
 	c.io.Lock()
 	defer c.io.Unlock()
-	err := c.ioctl(ioctlDrop, nil)
+	err := goneIsDone(c.ioctl(ioctlDrop, nil))
 	c.w.Clear()
 	c.w.Unwatch()
 	return err
@@ -442,10 +442,10 @@ func (c *Capture) Close() error {
 	defer c.io.Unlock()
 	var errs []error
 	if streaming {
-		errs = append(errs, c.ioctl(ioctlDrop, nil))
+		errs = append(errs, goneIsDone(c.ioctl(ioctlDrop, nil)))
 	}
 	if configured {
-		errs = append(errs, c.ioctl(ioctlHwFree, nil))
+		errs = append(errs, goneIsDone(c.ioctl(ioctlHwFree, nil)))
 	}
 	errs = append(errs, c.w.Close())
 	if err := c.cfg.sys.Close(c.fd); err != nil {

@@ -405,3 +405,25 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("OpenCapture(default): %v", err)
 	}
 }
+
+// TestCaptureGone scripts a card removed mid-capture: after
+// snd_card_disconnect every ioctl on the open PCM fails with ENODEV
+// (sound/core/init.c). The read ends with hw.ErrGone; Stop and Close of
+// the dead PCM succeed.
+func TestCaptureGone(t *testing.T) {
+	fk, c := startedCapture(t, nil, mono16, 320)
+	dst := make([]int16, 320)
+	fk.Add(readiFail(320, syscall.EAGAIN), ioctltest.PollStep(pcmFd, ioctl.PollIn, ioctl.PollErr|0x20), readiFail(320, syscall.ENODEV))
+	_, err := c.ReadPeriod(context.Background(), dst)
+	if !errors.Is(err, hw.ErrGone) || !errors.Is(err, syscall.ENODEV) {
+		t.Fatalf("ReadPeriod of a removed card: %v, want hw.ErrGone", err)
+	}
+	fk.Add(ioctltest.Fail(pcmFd, ioctlDrop, none{}, syscall.ENODEV))
+	if err := c.Stop(); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	fk.Add(ioctltest.Fail(pcmFd, ioctlHwFree, none{}, syscall.ENODEV), ioctltest.CloseStep(pcmFd))
+	if err := c.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}

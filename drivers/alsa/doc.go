@@ -10,7 +10,9 @@
 // caller's buffer (looping on short reads), allocating nothing. Periods are
 // stamped on CLOCK_MONOTONIC from SNDRV_PCM_IOCTL_DELAY, like V4L2 frames;
 // an overrun (EPIPE) is recovered with PREPARE and START and flagged
-// hw.PeriodDiscontinuity.
+// hw.PeriodDiscontinuity. Provider.Watch (hw.Watcher) reports PCMs that
+// come and go from the kernel's uevents (drivers/hotplug); a capture whose
+// card is disconnected under it fails its read with hw.ErrGone.
 //
 // Every system call goes through Sys, the seam drivers/v4l2 shares
 // (drivers/internal/ioctl), and the tests replay scripted sessions ioctl by

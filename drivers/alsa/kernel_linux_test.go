@@ -2,12 +2,15 @@ package alsa
 
 import (
 	"context"
+	"errors"
 	"math"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 	"unsafe"
 
+	"github.com/cluecam/cluecam/drivers/hotplug"
 	"github.com/cluecam/cluecam/drivers/internal/ioctl"
 	"github.com/cluecam/cluecam/hw"
 )
@@ -141,5 +144,124 @@ func TestKernelLoopback(t *testing.T) {
 	}
 	if rms := math.Sqrt(sum / float64(count)); rms < 5000 || rms > 6300 {
 		t.Errorf("rms %v, want about %v", rms, 8000/math.Sqrt2)
+	}
+}
+
+// aloopDriver is where snd-aloop's platform device is bound and unbound
+// (Documentation/ABI/testing/sysfs-bus-platform).
+const aloopDriver = "/sys/bus/platform/drivers/snd_aloop"
+
+// TestKernelHotplugUnbind removes the loopback card mid-capture by
+// unbinding its platform device. ALSA disconnects the card at once (the
+// PCM's file operations fail with ENODEV, its nodes go) but frees it only
+// once every file is closed, so the unbind write blocks until Close: the
+// read must end with hw.ErrGone first, and the provider's Watch report the
+// PCMs removed. Binding again is reported as an add, and the PCM captures.
+func TestKernelHotplugUnbind(t *testing.T) {
+	needAloop(t)
+	pdevs, _ := filepath.Glob(aloopDriver + "/snd_aloop.*")
+	if len(pdevs) != 1 {
+		t.Fatalf("want one snd_aloop platform device under %s, have %v", aloopDriver, pdevs)
+	}
+	pdev := filepath.Base(pdevs[0])
+	ready := make(chan struct{})
+	p := NewProvider(&Options{Hotplug: &hotplug.Options{Ready: func() { close(ready) }}})
+	ctx, cancel := context.WithCancel(context.Background())
+	events := make(chan hw.Event, 32)
+	watchErr := make(chan error, 1)
+	go func() { watchErr <- p.Watch(ctx, events) }()
+	defer func() {
+		cancel()
+		if err := <-watchErr; !errors.Is(err, context.Canceled) {
+			t.Errorf("Watch ended with %v, want context.Canceled", err)
+		}
+	}()
+	select {
+	case <-ready:
+	case err := <-watchErr:
+		t.Fatalf("Watch: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Watch never ready")
+	}
+	waitEvent := func(what string, ok func(hw.Event) bool) hw.Event {
+		t.Helper()
+		deadline := time.After(30 * time.Second)
+		for {
+			select {
+			case e := <-events:
+				t.Logf("hotplug: %v %s (%s)", e.Kind, e.Device.ID, e.Device.Name)
+				if ok(e) {
+					return e
+				}
+			case <-deadline:
+				t.Fatalf("no hotplug event: %s", what)
+			}
+		}
+	}
+	format := hw.AudioFormat{Rate: 48000, Channels: 2, Encoding: hw.S16LE}
+	src, err := p.OpenAudio(context.Background(), "hw:0,0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Start(hw.AudioConfig{Format: format}); err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]int16, 960*2)
+	// With nothing playing into it the loopback captures silence.
+	if _, err := src.ReadPeriod(context.Background(), dst); err != nil {
+		t.Fatalf("before the unbind: %v", err)
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := src.ReadPeriod(context.Background(), dst); err != nil {
+				readErr <- err
+				return
+			}
+		}
+	}()
+	unbound := make(chan error, 1)
+	go func() { unbound <- os.WriteFile(filepath.Join(aloopDriver, "unbind"), []byte(pdev), 0) }()
+	select {
+	case err := <-readErr:
+		t.Logf("read after unbind: %v", err)
+		if !errors.Is(err, hw.ErrGone) {
+			t.Errorf("read after unbind: %v, want hw.ErrGone", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ReadPeriod still blocked after the unbind")
+	}
+	waitEvent("removal of hw:0,0", func(e hw.Event) bool { return e.Kind == hw.DeviceRemoved && e.Device.ID == "hw:0,0" })
+	if err := src.Stop(); err != nil {
+		t.Errorf("Stop of the removed PCM: %v", err)
+	}
+	if err := src.Close(); err != nil {
+		t.Errorf("Close of the removed PCM: %v", err)
+	}
+	select {
+	case err := <-unbound:
+		if err != nil {
+			t.Fatalf("unbind %s: %v", pdev, err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("unbind still blocked after Close")
+	}
+	if err := os.WriteFile(filepath.Join(aloopDriver, "bind"), []byte(pdev), 0); err != nil {
+		t.Fatalf("bind %s: %v", pdev, err)
+	}
+	added := waitEvent("hw:0,0 added", func(e hw.Event) bool { return e.Kind == hw.DeviceAdded && e.Device.ID == "hw:0,0" })
+	if len(added.Device.Formats) == 0 {
+		t.Errorf("added %+v without formats", added.Device)
+	}
+	src, err = p.OpenAudio(context.Background(), "hw:0,0")
+	if err != nil {
+		t.Fatalf("open after the re-bind: %v", err)
+	}
+	defer src.Close()
+	if err := src.Start(hw.AudioConfig{Format: format}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.ReadPeriod(context.Background(), dst); err != nil {
+		t.Fatalf("read after the re-bind: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/cluecam/cluecam/drivers/hotplug"
 	"github.com/cluecam/cluecam/hw"
 )
 
@@ -32,6 +33,8 @@ type Options struct {
 	// StallTimeout is how long ReadPeriod waits for samples before failing
 	// with ErrStalled (default 1 s; negative: as long as ctx allows).
 	StallTimeout time.Duration
+	// Hotplug tunes Provider.Watch (nil: the kernel's uevents).
+	Hotplug *hotplug.Options
 }
 
 const (
@@ -54,12 +57,13 @@ type config struct {
 	rates    []int
 	channels []int
 	stall    time.Duration
+	hotplug  *hotplug.Options
 }
 
 func resolve(o *Options) config {
 	var c config
 	if o != nil {
-		c = config{sys: o.Sys, fsys: o.FS, clock: o.Clock, log: o.Log, periods: o.Periods, rates: o.Rates, channels: o.Channels, stall: o.StallTimeout}
+		c = config{sys: o.Sys, fsys: o.FS, clock: o.Clock, log: o.Log, periods: o.Periods, rates: o.Rates, channels: o.Channels, stall: o.StallTimeout, hotplug: o.Hotplug}
 	}
 	if c.sys == nil {
 		c.sys = DefaultSys()

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/cluecam/cluecam/drivers/hotplug"
 	"github.com/cluecam/cluecam/drivers/internal/ioctl"
 	"github.com/cluecam/cluecam/hw"
 )
@@ -23,25 +24,32 @@ type Provider struct {
 
 	mu   sync.Mutex
 	open map[string]bool
+	// held describes the PCMs open through this provider: Scan lists them
+	// from here, since opening them again fails with EBUSY, and a Watch
+	// must not take them for gone.
+	held map[string]hw.DeviceInfo
 }
 
-var _ hw.Provider = (*Provider)(nil)
+var (
+	_ hw.Provider = (*Provider)(nil)
+	_ hw.Watcher  = (*Provider)(nil)
+)
 
 // NewProvider returns the ALSA provider; nil opts means the defaults.
 func NewProvider(opts *Options) *Provider {
-	return &Provider{cfg: resolve(opts), open: map[string]bool{}}
+	return &Provider{cfg: resolve(opts), open: map[string]bool{}, held: map[string]hw.DeviceInfo{}}
 }
 
 // Name returns "alsa".
 func (p *Provider) Name() string { return providerName }
 
-// cards reads /proc/asound/cards; a system without it has no cards.
+// cards reads /proc/asound/cards; nil when it cannot be read.
 func (p *Provider) cards() map[int]*Card {
 	b, err := fs.ReadFile(p.cfg.fsys, "proc/asound/cards")
-	out := map[int]*Card{}
 	if err != nil {
-		return out
+		return nil
 	}
+	out := map[int]*Card{}
 	for _, c := range ParseCards(b) {
 		out[c.Index] = &c
 	}
@@ -86,6 +94,19 @@ func (p *Provider) Scan(ctx context.Context) ([]hw.DeviceInfo, error) {
 			errs = append(errs, err)
 			break
 		}
+		p.mu.Lock()
+		info, held := p.held[n.id()]
+		p.mu.Unlock()
+		if held {
+			out = append(out, info)
+			continue
+		}
+		if cards != nil && cards[n.card] == nil {
+			// The kernel sends a PCM's add uevent before it lists the card
+			// (snd_card_register registers the devices first): not ready.
+			errs = append(errs, wrap(n.id(), fmt.Errorf("card %d not in /proc/asound/cards yet: %w", n.card, hw.ErrNotFound)))
+			continue
+		}
 		fd, err := p.cfg.sys.Open(n.path())
 		if err != nil {
 			errs = append(errs, wrap(n.id(), ioctl.OpenError(err)))
@@ -104,6 +125,24 @@ func (p *Provider) Scan(ctx context.Context) ([]hw.DeviceInfo, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// Watch reports capture PCMs that come and go (uevents of the sound
+// subsystem, see drivers/hotplug) until ctx is done. A PCM open here or
+// elsewhere is left out of scans (busy) but not reported removed while its
+// node exists. A capture open on a removed card fails its reads with
+// hw.ErrGone.
+func (p *Provider) Watch(ctx context.Context, events chan<- hw.Event) error {
+	return hotplug.Watch(ctx, hotplug.Devices{
+		Subsystem: "sound",
+		Scan:      p.Scan,
+		Nodes: func(id string) []string {
+			if n, ok := parseID(id); ok {
+				return []string{n.path()}
+			}
+			return nil
+		},
+	}, p.cfg.hotplug, events)
 }
 
 // OpenAudio opens a capture PCM by ID ("hw:0,0").
@@ -125,12 +164,18 @@ func (p *Provider) OpenAudio(ctx context.Context, id string) (hw.AudioSource, er
 	release := func() {
 		p.mu.Lock()
 		delete(p.open, n.id())
+		delete(p.held, n.id())
 		p.mu.Unlock()
 	}
 	c, err := openCapture(p.cfg, n, p.cards()[n.card])
 	if err != nil {
 		release()
 		return nil, err
+	}
+	if info := c.Info(); len(info.Formats) > 0 {
+		p.mu.Lock()
+		p.held[n.id()] = info
+		p.mu.Unlock()
 	}
 	c.onClose = release
 	return c, nil

@@ -326,7 +326,7 @@ func (c *Camera) ReadFrame(ctx context.Context) (hw.Frame, error) {
 		}
 		if re&ioctl.PollIn == 0 {
 			if re&(ioctl.PollErr|ioctl.PollHup) != 0 {
-				return hw.Frame{}, wrap(c.path, fmt.Errorf("device reports an error (no buffers queued, or unplugged): %w", syscall.EIO))
+				return hw.Frame{}, pollError(c.cfg.sys, c.fd, c.path)
 			}
 			continue
 		}

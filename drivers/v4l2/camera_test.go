@@ -483,8 +483,10 @@ func TestCameraBufferErrors(t *testing.T) {
 	if _, err := cam.ReadFrame(context.Background()); !errors.Is(err, ErrStalled) {
 		t.Errorf("ReadFrame on poll timeout: %v", err)
 	}
-	f.Add(ioctltest.PollStep(c.fd, ioctl.PollIn|ioctl.PollPri, ioctl.PollErr))
-	if _, err := cam.ReadFrame(context.Background()); !errors.Is(err, syscall.EIO) {
+	// POLLERR on a node that still answers VIDIOC_QUERYCAP: EIO, not gone.
+	f.Add(ioctltest.PollStep(c.fd, ioctl.PollIn|ioctl.PollPri, ioctl.PollErr),
+		ioctltest.Call(c.fd, vidiocQuerycap, capability{}, capOut("uvcvideo", "Test Cam", capVideoCapture|capStreaming)))
+	if _, err := cam.ReadFrame(context.Background()); !errors.Is(err, syscall.EIO) || errors.Is(err, hw.ErrGone) {
 		t.Errorf("ReadFrame on POLLERR: %v", err)
 	}
 	f.Add(c.qbufStep(1))
@@ -661,6 +663,57 @@ func TestCameraSourceChange(t *testing.T) {
 	}
 	f.Add(c.closeSteps(mems, true)...)
 	cam.Close()
+}
+
+// TestCameraGone scripts a camera unplugged mid-stream: an unregistered
+// node polls EPOLLERR|EPOLLHUP|EPOLLPRI and fails every ioctl with ENODEV
+// (v4l2-dev.c). Each way the driver can notice ends the read with
+// hw.ErrGone, and Stop and Close of the dead node succeed.
+func TestCameraGone(t *testing.T) {
+	gonePoll := ioctltest.PollStep(camFd, ioctl.PollIn|ioctl.PollPri, ioctl.PollErr|ioctl.PollHup|ioctl.PollPri)
+	for _, tc := range []struct {
+		name  string
+		steps func(c camSpec) []ioctltest.Step
+	}{
+		{"event", func(c camSpec) []ioctltest.Step {
+			return []ioctltest.Step{gonePoll, ioctltest.Fail(c.fd, vidiocDqevent, event{}, syscall.ENODEV)}
+		}},
+		{"pollerr", func(c camSpec) []ioctltest.Step {
+			return []ioctltest.Step{ioctltest.PollStep(c.fd, ioctl.PollIn|ioctl.PollPri, ioctl.PollErr|ioctl.PollHup),
+				ioctltest.Fail(c.fd, vidiocQuerycap, capability{}, syscall.ENODEV)}
+		}},
+		{"dqbuf", func(c camSpec) []ioctltest.Step {
+			return []ioctltest.Step{c.pollReady(), c.dqbufFail(syscall.ENODEV)}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := defaultCam()
+			f, cam, mems := startedCamera(t, c, nil, modeYUYV30)
+			f.Add(tc.steps(c)...)
+			_, err := cam.ReadFrame(context.Background())
+			if !errors.Is(err, hw.ErrGone) || !errors.Is(err, syscall.ENODEV) {
+				t.Fatalf("ReadFrame of a removed camera: %v, want hw.ErrGone", err)
+			}
+			t.Log(err)
+			// Teardown on the dead node: the kernel has released the
+			// queue, ENODEV there is not an error.
+			t2 := int32(c.capType())
+			f.Add(ioctltest.Fail(c.fd, vidiocStreamoff, t2, syscall.ENODEV))
+			if err := cam.Stop(); err != nil {
+				t.Errorf("Stop of a removed camera: %v", err)
+			}
+			var s []ioctltest.Step
+			for _, m := range mems {
+				s = append(s, ioctltest.MunmapStep(m))
+			}
+			typ := c.capType()
+			s = append(s, ioctltest.Fail(c.fd, vidiocReqbufs, requestbuffers{typ: typ, memory: memoryMMAP}, syscall.ENODEV), ioctltest.CloseStep(c.fd))
+			f.Add(s...)
+			if err := cam.Close(); err != nil {
+				t.Errorf("Close of a removed camera: %v", err)
+			}
+		})
+	}
 }
 
 func TestCameraControls(t *testing.T) {

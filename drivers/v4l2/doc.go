@@ -18,6 +18,10 @@
 //     interface with DMABUF hand-over: camera buffers are exported
 //     (VIDIOC_EXPBUF) and imported by the encoder (V4L2_MEMORY_DMABUF), so
 //     raw frames are never copied; Stop drains with VIDIOC_ENCODER_CMD.
+//   - Hotplug: Provider.Watch (hw.Watcher) reports cameras and pairs that
+//     come and go from the kernel's uevents (drivers/hotplug); a source
+//     whose node is unregistered under it (unplug, unbind) fails its read
+//     with hw.ErrGone instead of stalling.
 //   - Controls: extended controls (VIDIOC_QUERY_EXT_CTRL, G/S_EXT_CTRLS)
 //     for bitrate and forced keyframes behind hw.BitrateController and
 //     hw.KeyframeRequester (see Camera.Source), encoder setup (bitrate, I

@@ -512,7 +512,10 @@ func (e *EncodedCamera) ReadFrame(ctx context.Context) (hw.Frame, error) {
 			}
 		}
 		if (cam|enc)&(ioctl.PollIn|ioctl.PollOut|ioctl.PollPri) == 0 && (cam|enc)&(ioctl.PollErr|ioctl.PollHup) != 0 {
-			return hw.Frame{}, wrap(e.id, fmt.Errorf("device reports an error (no buffers queued, or unplugged): %w", syscall.EIO))
+			if cam&(ioctl.PollErr|ioctl.PollHup) != 0 {
+				return hw.Frame{}, pollError(e.cfg.sys, e.camFd, e.camPath)
+			}
+			return hw.Frame{}, pollError(e.cfg.sys, e.encFd, e.encPath)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package v4l2
 import (
 	"context"
 	"errors"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -509,3 +510,34 @@ func TestEncodedCameraStopInterruptsRead(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestEncodedCameraGone: the camera behind the encoder unplugged. Its
+// node polls POLLERR|POLLHUP and VIDIOC_QUERYCAP fails with ENODEV, so the
+// read ends with hw.ErrGone naming the camera; a live encoder reporting
+// POLLERR (nothing queued) is EIO, not gone.
+func TestEncodedCameraGone(t *testing.T) {
+	c := defaultCam()
+	e := &encScript{t: t, c: c, n: 2}
+	f := newFake(t, encOpenSteps(c)...)
+	ec, err := OpenEncodedCamera(c.path, encPath, &Options{Sys: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Add(e.startSteps(nil)...)
+	if err := ec.Start(modeEnc30); err != nil {
+		t.Fatal(err)
+	}
+	f.Add(e.poll(0, ioctl.PollErr), ioctltest.Call(encFd, vidiocQuerycap, capability{}, capability{}))
+	if _, err := ec.ReadFrame(context.Background()); !errors.Is(err, syscall.EIO) || errors.Is(err, hw.ErrGone) {
+		t.Errorf("encoder POLLERR: %v, want EIO", err)
+	}
+	f.Add(e.poll(ioctl.PollErr|ioctl.PollHup, 0), ioctltest.Fail(c.fd, vidiocQuerycap, capability{}, syscall.ENODEV))
+	_, err = ec.ReadFrame(context.Background())
+	if !errors.Is(err, hw.ErrGone) || !strings.Contains(err.Error(), c.path) {
+		t.Errorf("camera gone: %v, want hw.ErrGone for %s", err, c.path)
+	}
+	f.Add(e.closeSteps(true)...)
+	if err := ec.Close(); err != nil {
+		t.Error(err)
+	}
+}

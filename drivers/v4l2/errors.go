@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+	"unsafe"
+
+	"github.com/cluecam/cluecam/hw"
 )
 
 // Errors callers branch on. Everything else is an hw sentinel
@@ -28,9 +31,33 @@ var (
 	ErrLayout = errors.New("v4l2: camera and encoder frame layouts differ")
 )
 
-// ioctlError wraps a failed ioctl with the device and the request name.
+// ioctlError wraps a failed ioctl with the device and the request name;
+// ENODEV (the device went away) is hw.ErrGone too.
 func ioctlError(path string, req uint32, err error) error {
-	return fmt.Errorf("v4l2: %s: %s: %w", path, IoctlName(req), err)
+	return fmt.Errorf("v4l2: %s: %s: %w", path, IoctlName(req), gone(err))
+}
+
+// gone marks err with hw.ErrGone when it is ENODEV: once a driver
+// unregisters a node (unplug, unbind) every file operation on a handle
+// still open fails with ENODEV (drivers/media/v4l2-core/v4l2-dev.c,
+// v4l2_ioctl and friends).
+func gone(err error) error {
+	if isErrno(err, syscall.ENODEV) {
+		return fmt.Errorf("%w: %w", hw.ErrGone, err)
+	}
+	return err
+}
+
+// pollError explains POLLERR/POLLHUP without POLLIN. An unregistered node
+// polls as EPOLLERR|EPOLLHUP|EPOLLPRI (v4l2_poll); VIDIOC_QUERYCAP, which
+// any live node answers, then fails with ENODEV and the error is
+// hw.ErrGone. Otherwise no buffer is queued or the driver failed: EIO.
+func pollError(sys Sys, fd int, path string) error {
+	var c capability
+	if err := sys.Ioctl(fd, vidiocQuerycap, unsafe.Pointer(&c)); isErrno(err, syscall.ENODEV) {
+		return wrap(path, fmt.Errorf("device removed: %w", gone(err)))
+	}
+	return wrap(path, fmt.Errorf("device reports an error (no buffers queued, or a driver fault): %w", syscall.EIO))
 }
 
 // wrap prefixes err with the device path.

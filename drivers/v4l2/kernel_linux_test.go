@@ -2,12 +2,17 @@ package v4l2
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/blackjack/webcam"
 
+	"github.com/cluecam/cluecam/drivers/hotplug"
 	"github.com/cluecam/cluecam/hw"
 )
 
@@ -109,5 +114,247 @@ func TestKernelCapture(t *testing.T) {
 			break
 		}
 		fr.Release()
+	}
+}
+
+// vicodecEncoder finds vicodec's stateful encoder node by the name sysfs
+// gives it.
+func vicodecEncoder(t *testing.T) string {
+	t.Helper()
+	names, _ := filepath.Glob("/sys/class/video4linux/video*/name")
+	for _, n := range names {
+		if b, err := os.ReadFile(n); err == nil && strings.TrimSpace(string(b)) == "stateful-encoder" {
+			return "/dev/" + filepath.Base(filepath.Dir(n))
+		}
+	}
+	if os.Getenv("CLUECAM_HW") != "" {
+		t.Fatal("CLUECAM_HW is set but there is no vicodec stateful encoder (/sys/class/video4linux/*/name)")
+	}
+	t.Skip("no vicodec stateful encoder (runs in the QEMU guest with vicodec)")
+	return ""
+}
+
+// TestKernelEncoderDMABUF runs vivid into vicodec's stateful encoder on
+// the path bcm2835-codec takes on a Pi: vivid's buffers exported
+// (VIDIOC_EXPBUF) and queued by file descriptor into the encoder's OUTPUT
+// queue (V4L2_MEMORY_DMABUF), coded frames out of its CAPTURE queue, Stop
+// draining with V4L2_ENC_CMD_STOP. vicodec codes FWHT, not H.264: the
+// coded format is what the encoder lists. Each frame must carry vicodec's
+// FWHT header (drivers/media/test-drivers/vicodec/codec-fwht.h: magic1
+// 0x4f4f4f4f, magic2 0xffffffff, big-endian), be smaller than the raw
+// picture, and bear the camera's timestamp, which the encoder copies.
+func TestKernelEncoderDMABUF(t *testing.T) {
+	cam := vividPath(t)
+	enc := vicodecEncoder(t)
+	p := NewProvider(nil)
+	id := cam + "+" + enc
+	src, err := p.OpenVideo(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ec, ok := src.(*EncodedCamera)
+	if u, isWrapped := src.(interface{ Unwrap() hw.VideoSource }); isWrapped {
+		ec, ok = u.Unwrap().(*EncodedCamera)
+	}
+	if !ok {
+		t.Fatalf("%s opened as %T", id, src)
+	}
+	m, ok := BestMode(src.Modes(), hw.VideoMode{Format: formatFWHT, Width: 640, Height: 480, FrameRate: hw.Rational{Num: 25, Den: 1}})
+	if !ok || m.Format != formatFWHT {
+		t.Fatalf("no FWHT mode in %v", src.Modes())
+	}
+	if err := src.Start(m); err != nil {
+		t.Fatal(err)
+	}
+	if ec.Copying() {
+		t.Fatal("raw frames are copied: the DMABUF path was refused")
+	}
+	raw := m.Width * m.Height * 2 // YUYV behind it
+	var last hw.Frame
+	keys := 0
+	for i := range 12 {
+		fr, err := src.ReadFrame(context.Background())
+		if err != nil {
+			t.Fatalf("coded frame %d: %v", i, err)
+		}
+		d := fr.Data
+		if len(d) < 8 || len(d) >= raw || binary.BigEndian.Uint32(d) != 0x4f4f4f4f || binary.BigEndian.Uint32(d[4:]) != 0xffffffff {
+			t.Errorf("coded frame %d: %d bytes (raw %d), starts % x", i, len(d), raw, d[:min(len(d), 8)])
+		}
+		if fr.Flags&hw.FrameError != 0 {
+			t.Errorf("coded frame %d flagged an error", i)
+		}
+		if fr.Flags&hw.FrameKeyframe != 0 {
+			keys++
+		}
+		if now := hw.SystemClock.Now(); fr.Timestamp <= 0 || fr.Timestamp > now+2*m.FrameRate.FrameTime(1) || now-fr.Timestamp > 5*time.Second {
+			t.Errorf("coded frame %d stamped %v, now %v", i, fr.Timestamp, now)
+		}
+		if i > 0 && (fr.Sequence <= last.Sequence || fr.Timestamp <= last.Timestamp) {
+			t.Errorf("coded frame %d: seq %d ts %v after seq %d ts %v", i, fr.Sequence, fr.Timestamp, last.Sequence, last.Timestamp)
+		}
+		if i < 3 {
+			t.Logf("coded frame %d: %d bytes of %d raw, flags %v, seq %d", i, len(d), raw, fr.Flags, fr.Sequence)
+		}
+		last = fr
+		fr.Release()
+	}
+	t.Logf("12 FWHT frames through DMABUF, %d flagged keyframes; stats %+v", keys, ec.Stats())
+	if err := src.Stop(); err != nil {
+		t.Errorf("Stop (drain): %v", err)
+	}
+}
+
+// vividDriver is where vivid's platform device is bound and unbound
+// (Documentation/ABI/testing/sysfs-bus-platform: a device name written to
+// a driver's unbind file detaches it, to bind attaches it again).
+const vividDriver = "/sys/bus/platform/drivers/vivid"
+
+// waitEvent returns the first event for which ok holds, logging the
+// others; the deadline only catches a hang.
+func waitEvent(t *testing.T, events <-chan hw.Event, what string, ok func(hw.Event) bool) hw.Event {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case e := <-events:
+			t.Logf("hotplug: %v %s (%s)", e.Kind, e.Device.ID, e.Device.Name)
+			if ok(e) {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("no hotplug event: %s", what)
+		}
+	}
+}
+
+// TestKernelHotplugUnbind removes vivid mid-stream by unbinding its
+// platform device: the blocked ReadFrame ends with hw.ErrGone (not a hang,
+// not a panic), Stop and Close succeed, and the provider's Watch reports
+// the camera and its encoder pairs removed. Binding it again is reported
+// as an add, and the camera the event names streams again.
+func TestKernelHotplugUnbind(t *testing.T) {
+	path := vividPath(t)
+	pdevs, _ := filepath.Glob(vividDriver + "/vivid.*")
+	if len(pdevs) != 1 {
+		t.Fatalf("want one vivid platform device under %s, have %v", vividDriver, pdevs)
+	}
+	pdev := filepath.Base(pdevs[0])
+	unbound := false
+	sysWrite := func(file string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(vividDriver, file), []byte(pdev), 0); err != nil {
+			t.Fatalf("%s %s: %v", file, pdev, err)
+		}
+		unbound = file == "unbind"
+	}
+	t.Cleanup(func() {
+		if unbound {
+			_ = os.WriteFile(filepath.Join(vividDriver, "bind"), []byte(pdev), 0)
+		}
+	})
+
+	ready := make(chan struct{})
+	p := NewProvider(&Options{Hotplug: &hotplug.Options{Ready: func() { close(ready) }}})
+	ctx, cancel := context.WithCancel(context.Background())
+	events := make(chan hw.Event, 32)
+	watchErr := make(chan error, 1)
+	go func() { watchErr <- p.Watch(ctx, events) }()
+	defer func() {
+		cancel()
+		if err := <-watchErr; !errors.Is(err, context.Canceled) {
+			t.Errorf("Watch ended with %v, want context.Canceled", err)
+		}
+	}()
+	select {
+	case <-ready:
+	case err := <-watchErr:
+		t.Fatalf("Watch: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Watch never ready")
+	}
+
+	src, err := p.OpenVideo(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := BestMode(src.Modes(), hw.VideoMode{Format: hw.FormatYUYV, Width: 640, Height: 480, FrameRate: hw.Rational{Num: 25, Den: 1}})
+	if !ok {
+		t.Fatal("no modes")
+	}
+	if err := src.Start(m); err != nil {
+		t.Fatal(err)
+	}
+	// Read on, releasing frames, until the read fails.
+	readErr := make(chan error, 1)
+	frames := make(chan struct{}, 1)
+	go func() {
+		for {
+			fr, err := src.ReadFrame(context.Background())
+			if err != nil {
+				readErr <- err
+				return
+			}
+			fr.Release()
+			select {
+			case frames <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	select {
+	case <-frames:
+	case err := <-readErr:
+		t.Fatalf("streaming before the unbind: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("no frame before the unbind")
+	}
+
+	sysWrite("unbind")
+	select {
+	case err := <-readErr:
+		t.Logf("read after unbind: %v", err)
+		if !errors.Is(err, hw.ErrGone) {
+			t.Errorf("read after unbind: %v, want hw.ErrGone", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ReadFrame still blocked after the unbind")
+	}
+	waitEvent(t, events, "removal of "+path, func(e hw.Event) bool {
+		return e.Kind == hw.DeviceRemoved && e.Device.ID == path
+	})
+	if err := src.Stop(); err != nil {
+		t.Errorf("Stop of the removed camera: %v", err)
+	}
+	if err := src.Close(); err != nil {
+		t.Errorf("Close of the removed camera: %v", err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Errorf("%s still there after the unbind", path)
+	}
+
+	sysWrite("bind")
+	added := waitEvent(t, events, "a vivid camera added", func(e hw.Event) bool {
+		return e.Kind == hw.DeviceAdded && !strings.Contains(e.Device.ID, "+") && e.Device.Kind == hw.KindVideo
+	})
+	src, err = p.OpenVideo(context.Background(), added.Device.ID)
+	if err != nil {
+		t.Fatalf("open the camera added: %v", err)
+	}
+	defer src.Close()
+	if m, ok = BestMode(src.Modes(), m); !ok {
+		t.Fatal("no modes after the re-bind")
+	}
+	if err := src.Start(m); err != nil {
+		t.Fatal(err)
+	}
+	fr, err := src.ReadFrame(context.Background())
+	if err != nil {
+		t.Fatalf("read after the re-bind: %v", err)
+	}
+	fr.Release()
+	if err := src.Stop(); err != nil {
+		t.Error(err)
 	}
 }

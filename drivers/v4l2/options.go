@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/cluecam/cluecam/drivers/hotplug"
 	"github.com/cluecam/cluecam/hw"
 )
 
@@ -36,6 +37,8 @@ type Options struct {
 	NoEncoders bool
 	// Encoder configures the encoder of camera+encoder sources.
 	Encoder EncoderOptions
+	// Hotplug tunes Provider.Watch (nil: the kernel's uevents).
+	Hotplug *hotplug.Options
 }
 
 // EncoderOptions configure a stateful encoder at Start. Controls the
@@ -79,13 +82,14 @@ type config struct {
 	stall   time.Duration
 	noEnc   bool
 	enc     EncoderOptions
+	hotplug *hotplug.Options
 }
 
 func resolve(o *Options) config {
 	var c config
 	if o != nil {
 		c = config{sys: o.Sys, fsys: o.FS, clock: o.Clock, log: o.Log, buffers: o.Buffers, formats: o.Formats,
-			stall: o.StallTimeout, noEnc: o.NoEncoders, enc: o.Encoder}
+			stall: o.StallTimeout, noEnc: o.NoEncoders, enc: o.Encoder, hotplug: o.Hotplug}
 	}
 	if c.sys == nil {
 		c.sys = DefaultSys()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cluecam/cluecam/drivers/hotplug"
 	"github.com/cluecam/cluecam/drivers/internal/ioctl"
 	"github.com/cluecam/cluecam/hw"
 )
@@ -27,7 +28,10 @@ type Provider struct {
 	open map[string]bool
 }
 
-var _ hw.Provider = (*Provider)(nil)
+var (
+	_ hw.Provider = (*Provider)(nil)
+	_ hw.Watcher  = (*Provider)(nil)
+)
 
 // NewProvider returns the V4L2 provider; nil opts means the defaults
 // (the real kernel, the root file system, hw.SystemClock).
@@ -126,6 +130,27 @@ func (p *Provider) Scan(ctx context.Context) ([]hw.DeviceInfo, error) {
 		}
 	}
 	return out, err
+}
+
+// Watch reports cameras and pairs that come and go (uevents of the
+// video4linux subsystem, see drivers/hotplug) until ctx is done. A camera
+// removed takes its pairs with it. A source open on a removed node fails
+// its reads with hw.ErrGone.
+func (p *Provider) Watch(ctx context.Context, events chan<- hw.Event) error {
+	return hotplug.Watch(ctx, hotplug.Devices{
+		Subsystem: "video4linux",
+		Scan:      p.Scan,
+		Nodes: func(id string) []string {
+			cam, enc, ok := splitID(id)
+			switch {
+			case !ok:
+				return nil
+			case enc == "":
+				return []string{cam}
+			}
+			return []string{cam, enc}
+		},
+	}, p.cfg.hotplug, events)
 }
 
 // claim marks paths open, or fails with ErrBusy.

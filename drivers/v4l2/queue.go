@@ -1,6 +1,7 @@
 package v4l2
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"syscall"
@@ -244,7 +245,18 @@ func (q *queue) streamOff() error {
 	defer q.qmu.Unlock()
 	q.streaming = false
 	t := int32(q.typ)
-	return q.ioctl(vidiocStreamoff, unsafe.Pointer(&t))
+	return goneIsDone(q.ioctl(vidiocStreamoff, unsafe.Pointer(&t)))
+}
+
+// goneIsDone drops hw.ErrGone from a teardown step: when a node is
+// unregistered the kernel cancels and releases its queues itself
+// (vb2_video_unregister_device), so STREAMOFF and REQBUFS(0) have nothing
+// left to do, and Stop and Close of a removed camera succeed.
+func goneIsDone(err error) error {
+	if errors.Is(err, hw.ErrGone) {
+		return nil
+	}
+	return err
 }
 
 // free unmaps the buffers, closes exported DMABUFs and releases the
@@ -273,7 +285,7 @@ func (q *queue) free() error {
 		}
 	}
 	if q.count() > 0 {
-		if _, err := q.request(0); err != nil {
+		if _, err := q.request(0); goneIsDone(err) != nil {
 			keep(err)
 		}
 		q.mem, q.length, q.dmabuf = nil, nil, nil

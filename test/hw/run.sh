@@ -4,14 +4,14 @@
 # snd-aloop, gpio-sim and vicodec, run them there and check the results.
 #   usage: test/hw/run.sh [ARCH...]   amd64 arm64 armhf armv6 (default: $HW_ARCHES or all four;
 #          armv6 = GOARM=6 binaries in the armhf guest)
-# env: HW_PKGS  packages whose test binaries run in the guest (default ./drivers/v4l2 ./drivers/alsa ./drivers/watchdog)
+# env: HW_PKGS  packages whose test binaries run in the guest (default ./drivers/v4l2 ./drivers/alsa ./drivers/watchdog ./drivers/gpio ./drivers/hotplug)
 #      HW_TESTRUN  -test.run pattern (default: every test of the package)
 #      HW_SHELL=1  after the tests, a shell in the guest (see README.md)
 # Fails unless every test binary printed PASS, every TestKernel* test of each package reported
 # "--- PASS" (a SKIP, e.g. a missing device, fails the run), and the guest found its devices.
 source "$(dirname "$0")/lib.sh"
 ARCHES=("$@"); [ ${#ARCHES[@]} -gt 0 ] || read -r -a ARCHES <<< "${HW_ARCHES:-amd64 arm64 armhf armv6}"
-read -r -a PKGS <<< "${HW_PKGS:-./drivers/v4l2 ./drivers/alsa ./drivers/watchdog}"
+read -r -a PKGS <<< "${HW_PKGS:-./drivers/v4l2 ./drivers/alsa ./drivers/watchdog ./drivers/gpio ./drivers/hotplug}"
 GO=${GO:-go}
 declare -A TIMES
 T_ALL=$(now)
