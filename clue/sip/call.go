@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +90,7 @@ type Call struct {
 	// dialog state: owned by the loop (or the Dial goroutine before it)
 	callID      string
 	transport   string
+	secure      bool // RFC 3261 §12.1: sips: Request-URI over TLS
 	localTag    string
 	remoteTag   string
 	localURI    sip.Uri
@@ -153,6 +155,9 @@ func newIncomingCall(u *UA, req *sip.Request, caller *Caller) *Call {
 	c := newCall(u, false)
 	c.callID = req.CallID().Value()
 	c.transport = req.Transport()
+	// RFC 3261 §12.1.1: the dialog is secure when the INVITE came over TLS
+	// to a sips: Request-URI.
+	c.secure = strings.EqualFold(c.transport, "TLS") && isSIPS(req.Recipient.Scheme)
 	c.remoteTag, _ = req.From().Params.Get("tag")
 	c.remoteURI = req.From().Address
 	c.localURI = req.To().Address
@@ -368,7 +373,7 @@ func (c *Call) newRequest(m sip.RequestMethod, seq uint32) *sip.Request {
 	mf := sip.MaxForwardsHeader(70)
 	req.AppendHeader(&mf)
 	if m == sip.INVITE || m == sip.UPDATE {
-		req.AppendHeader(c.ua.contactFor(c.transport))
+		req.AppendHeader(c.ua.contactFor(c.transport, c.secure))
 		req.AppendHeader(sip.NewHeader("Allow", allowMethods))
 	}
 	req.AppendHeader(sip.NewHeader("User-Agent", c.ua.opts.UserAgent))
@@ -429,7 +434,7 @@ func (c *Call) response(req *sip.Request, code int, reason string, body []byte, 
 		res.AppendHeader(h)
 	}
 	if code >= 200 && code < 300 && (req.Method == sip.INVITE || req.Method == sip.UPDATE) {
-		res.AppendHeader(c.ua.contactFor(c.transport))
+		res.AppendHeader(c.ua.contactFor(c.transport, c.secure))
 		res.AppendHeader(sip.NewHeader("Allow", allowMethods))
 		res.AppendHeader(sip.NewHeader("Supported", "timer"))
 	}
@@ -620,7 +625,7 @@ func (c *Call) inDialog(req *sip.Request, tx sip.ServerTransaction) {
 		c.onUpdate(req, tx)
 	case sip.OPTIONS:
 		c.ua.respond(req, tx, 200, "OK", nil, sip.NewHeader("Allow", allowMethods),
-			sip.NewHeader("Supported", "timer"), c.ua.contactFor(c.transport))
+			sip.NewHeader("Supported", "timer"), c.ua.contactFor(c.transport, c.secure))
 	default:
 		if knownMethods[string(req.Method)] {
 			c.ua.respond(req, tx, 405, "Method Not Allowed", nil, sip.NewHeader("Allow", allowMethods))
@@ -1013,7 +1018,12 @@ func (c *Call) resendAck(seq uint32) {
 // runTx sends a request and waits for its final response, answering one
 // digest challenge with acc's credentials.
 func (u *UA) runTx(cl *sipgo.Client, req *sip.Request, acc Account) (*sip.Response, error) {
-	ctx, cancel := context.WithTimeout(u.ctx, 64*t1+5*time.Second)
+	return u.runTxWithin(64*t1+5*time.Second, cl, req, acc)
+}
+
+// runTxWithin is runTx giving up after d.
+func (u *UA) runTxWithin(d time.Duration, cl *sipgo.Client, req *sip.Request, acc Account) (*sip.Response, error) {
+	ctx, cancel := context.WithTimeout(u.ctx, d)
 	defer cancel()
 	tx, err := cl.TransactionRequest(ctx, req)
 	if err != nil {

@@ -10,7 +10,8 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// Dial places a call to target (a SIP URI; ";transport=tcp" selects TCP)
+// Dial places a call to target (a SIP URI; ";transport=tcp" selects TCP,
+// a sips: URI or ";transport=tls" TLS)
 // and returns when it is established (we sent the ACK and the
 // SessionHandler accepted the answer) or has failed. Cancelling ctx before
 // the answer sends CANCEL.
@@ -19,9 +20,9 @@ func (u *UA) Dial(ctx context.Context, target string) (*Call, error) {
 	if err := sip.ParseUri(target, &turi); err != nil {
 		return nil, fmt.Errorf("sip: target: %w", err)
 	}
-	transport := "UDP"
-	if v, ok := turi.UriParams.Get("transport"); ok && strings.EqualFold(v, "tcp") {
-		transport = "TCP"
+	transport, err := transportOf(turi)
+	if err != nil {
+		return nil, err
 	}
 	l := u.listenerFor(transport)
 	if l == nil || !strings.EqualFold(l.network, transport) {
@@ -33,6 +34,7 @@ func (u *UA) Dial(ctx context.Context, target string) (*Call, error) {
 	c := newCall(u, true)
 	c.counted = true
 	c.transport = transport
+	c.secure = isSIPS(turi.Scheme) // RFC 3261 §12.1.2
 	c.callID = sip.GenerateTagN(24)
 	c.log = u.log.With("call", c.callID)
 	c.target = turi
@@ -108,6 +110,36 @@ func (u *UA) Dial(ctx context.Context, target string) (*Call, error) {
 		u.h.Established(c)
 	})
 	return c, nil
+}
+
+// transportOf picks the transport a URI asks for: its transport parameter,
+// and TLS for sips: (RFC 3261 §26.2.2: a sips: URI is reached over TLS; a
+// transport that is not TLS-capable is refused rather than downgraded).
+func transportOf(uri sip.Uri) (string, error) {
+	transport := "UDP"
+	if v, ok := uri.UriParams.Get("transport"); ok {
+		switch strings.ToLower(v) {
+		case "udp":
+		case "tcp":
+			transport = "TCP"
+		case "tls":
+			transport = "TLS"
+		default:
+			return "", fmt.Errorf("sip: %s: unsupported transport %q", uri.String(), v)
+		}
+	}
+	if isSIPS(uri.Scheme) {
+		switch transport {
+		case "UDP":
+			if _, ok := uri.UriParams.Get("transport"); ok {
+				return "", fmt.Errorf("sip: %s: a sips: URI cannot use UDP", uri.String())
+			}
+			transport = "TLS"
+		case "TCP":
+			transport = "TLS" // RFC 3261 §26.2.2: TLS over TCP
+		}
+	}
+	return transport, nil
 }
 
 // inviteTx runs the INVITE client transaction: one digest retry, CANCEL

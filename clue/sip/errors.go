@@ -16,6 +16,9 @@ var (
 	// ErrNoTransport is returned by Dial when the UA listens on no socket of
 	// the transport the target needs.
 	ErrNoTransport = errors.New("sip: no listener for transport")
+	// ErrServerNotPinned is the handshake error when a TLS server's
+	// certificate matches none of TLSOpts.ServerFingerprints.
+	ErrServerNotPinned = errors.New("sip: tls server certificate matches no pinned fingerprint")
 )
 
 // RejectedError is returned by [UA.Dial] (and [Call.Reinvite]) when the

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -105,6 +106,16 @@ func (h *recHandler) checkEndedOnce(t *testing.T) {
 	}
 }
 
+// sipgo logs a few things (connection reference counts at teardown, when a
+// TLS connection is closed by both its reader and the pool) through its
+// package-wide default logger rather than the one we hand it: keep them
+// out of the test output unless SIP_TEST_LOG is set.
+func init() {
+	if os.Getenv("SIP_TEST_LOG") == "" {
+		sip.SetDefaultLogger(slog.New(slog.DiscardHandler))
+	}
+}
+
 func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("SIP_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -152,9 +163,16 @@ type rawPeer struct {
 	local   string
 }
 
-func dialRaw(t testing.TB, network string, addr net.Addr) *rawPeer {
+// dialRaw connects to addr over "udp", "tcp" or "tls" (with conf).
+func dialRaw(t testing.TB, network string, addr net.Addr, conf ...*tls.Config) *rawPeer {
 	t.Helper()
-	c, err := net.Dial(network, addr.String())
+	var c net.Conn
+	var err error
+	if network == "tls" {
+		c, err = tls.Dial("tcp", addr.String(), conf[0])
+	} else {
+		c, err = net.Dial(network, addr.String())
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,8 +306,8 @@ func (p *rawPeer) build(s reqSpec) string {
 func uaURI(u *UA, network string) string {
 	a := u.Addr(network)
 	s := "sip:cam@" + a.String()
-	if network == "tcp" {
-		s += ";transport=tcp"
+	if network != "udp" {
+		s += ";transport=" + network
 	}
 	return s
 }

@@ -81,6 +81,10 @@ type Opts struct {
 	// Account is our identity for outgoing calls and REGISTER.
 	Account Account
 
+	// TLS configures SIP over TLS: Listen("tls") and requests to sips: or
+	// ;transport=tls URIs (RFC 3261 §26.2, RFC 5630).
+	TLS TLSOpts
+
 	// ErrorStatus maps an error returned by SessionHandler.Answer to a SIP
 	// status (e.g. clue/sdp.Status: 400 or 488). nil or 0: 488.
 	ErrorStatus func(error) int

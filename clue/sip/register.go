@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ type Registration struct {
 	expires time.Duration
 	err     error
 	okCount int
+	callID  string
 }
 
 // Status returns the last granted lifetime (0 if not registered), the last
@@ -47,7 +49,8 @@ func (r *Registration) Stop() {
 }
 
 // Register starts registering Opts.Account with its Registrar over the
-// transport of the registrar URI (UDP unless ;transport=tcp).
+// transport of the registrar URI (UDP unless ;transport=tcp or tls, TLS
+// for a sips: registrar). [UA.Close] unregisters.
 func (u *UA) Register() (*Registration, error) {
 	acc := u.opts.Account
 	if acc.Registrar == "" || acc.URI == "" {
@@ -60,9 +63,9 @@ func (u *UA) Register() (*Registration, error) {
 	if err := sip.ParseUri(acc.URI, &aor); err != nil {
 		return nil, err
 	}
-	transport := "UDP"
-	if v, ok := reg.UriParams.Get("transport"); ok && (v == "tcp" || v == "TCP") {
-		transport = "TCP"
+	transport, err := transportOf(reg)
+	if err != nil {
+		return nil, err
 	}
 	l := u.listenerFor(transport)
 	if l == nil {
@@ -73,52 +76,61 @@ func (u *UA) Register() (*Registration, error) {
 	u.mu.Lock()
 	u.regs = append(u.regs, r)
 	u.mu.Unlock()
+	// RFC 3261 §10.2.4: refreshes keep the Call-ID and raise the CSeq.
 	callID := sip.GenerateTagN(24)
 	fromTag := sip.GenerateTagN(16)
+	r.callID = callID
 	var seq uint32
-	send := func(ctx context.Context, exp time.Duration) (time.Duration, error) {
-		seq++
-		req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: reg.Scheme, Host: reg.Host, Port: reg.Port, UriParams: reg.UriParams})
-		from := &sip.FromHeader{Address: aor, Params: sip.HeaderParams{}}
-		from.Params.Add("tag", fromTag)
-		req.AppendHeader(from)
-		req.AppendHeader(&sip.ToHeader{Address: aor})
-		cid := sip.CallIDHeader(callID)
-		req.AppendHeader(&cid)
-		req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.REGISTER})
-		req.AppendHeader(u.contactFor(transport)) // RFC 8848 §3: sip.clue in REGISTER
-		req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(int(exp/time.Second))))
-		req.AppendHeader(sip.NewHeader("User-Agent", u.opts.UserAgent))
-		req.SetTransport(transport)
-		res, err := u.runTx(l.client, req, acc)
-		if cs := req.CSeq(); cs != nil && cs.SeqNo > seq {
-			seq = cs.SeqNo
-		}
-		if err != nil {
-			return 0, err
-		}
-		if !res.IsSuccess() {
-			return 0, &RejectedError{Code: res.StatusCode, Reason: res.Reason}
-		}
-		granted := exp
-		if ct := res.Contact(); ct != nil {
-			if v, ok := ct.Params.Get("expires"); ok {
-				if n, err := strconv.Atoi(v); err == nil {
-					granted = time.Duration(n) * time.Second
+	send := func(exp time.Duration) (time.Duration, error) {
+		for attempt := 0; ; attempt++ {
+			seq++
+			req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: reg.Scheme, Host: reg.Host, Port: reg.Port, UriParams: reg.UriParams})
+			from := &sip.FromHeader{Address: aor, Params: sip.HeaderParams{}}
+			from.Params.Add("tag", fromTag)
+			req.AppendHeader(from)
+			req.AppendHeader(&sip.ToHeader{Address: aor})
+			cid := sip.CallIDHeader(callID)
+			req.AppendHeader(&cid)
+			req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.REGISTER})
+			// RFC 8848 §3: sip.clue in REGISTER; sips: when the registrar is
+			// (RFC 3261 §8.1.1.8, §10.2.1).
+			contact := u.contactFor(transport, isSIPS(reg.Scheme))
+			req.AppendHeader(contact)
+			req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(int(exp/time.Second))))
+			req.AppendHeader(sip.NewHeader("User-Agent", u.opts.UserAgent))
+			req.SetTransport(transport)
+			within := 64*t1 + 5*time.Second
+			if exp == 0 {
+				// Unregistering holds up Close: bounded tighter.
+				within = 5 * time.Second
+			}
+			res, err := u.runTxWithin(within, l.client, req, acc)
+			if cs := req.CSeq(); cs != nil && cs.SeqNo > seq {
+				seq = cs.SeqNo // the digest retry took a CSeq
+			}
+			if err != nil {
+				return 0, err
+			}
+			if res.StatusCode == 423 && exp > 0 && attempt == 0 {
+				// RFC 3261 §10.2.8: retry with the registrar's Min-Expires.
+				if h := res.GetHeader("Min-Expires"); h != nil {
+					if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && n > 0 {
+						exp = time.Duration(n) * time.Second
+						continue
+					}
 				}
 			}
-		} else if h := res.GetHeader("Expires"); h != nil {
-			if n, err := strconv.Atoi(h.Value()); err == nil {
-				granted = time.Duration(n) * time.Second
+			if !res.IsSuccess() {
+				return 0, &RejectedError{Code: res.StatusCode, Reason: res.Reason}
 			}
+			return grantedExpiry(res, contact, exp), nil
 		}
-		return granted, nil
 	}
 	go func() {
 		defer close(r.done)
 		backoff := time.Second
 		for {
-			granted, err := send(ctx, acc.Expires)
+			granted, err := send(acc.Expires)
 			r.mu.Lock()
 			r.err = err
 			if err == nil {
@@ -141,13 +153,43 @@ func (u *UA) Register() (*Registration, error) {
 			case <-time.After(wait):
 			case <-ctx.Done():
 				if r.expires > 0 {
-					uctx, c := context.WithTimeout(context.Background(), 2*time.Second)
-					_, _ = send(uctx, 0)
-					c()
+					// RFC 3261 §10.2.2: Expires 0 removes our binding.
+					_, _ = send(0)
 				}
 				return
 			}
 		}
 	}()
 	return r, nil
+}
+
+// grantedExpiry reads the lifetime the registrar granted our binding: the
+// expires parameter of our Contact among the bindings the 200 lists (RFC
+// 3261 §10.2.4), else the Expires header, else what we asked for.
+func grantedExpiry(res *sip.Response, ours *sip.ContactHeader, asked time.Duration) time.Duration {
+	parse := func(v string) (time.Duration, bool) {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		return time.Duration(n) * time.Second, err == nil && n >= 0
+	}
+	for _, h := range res.GetHeaders("Contact") {
+		ct, ok := h.(*sip.ContactHeader)
+		if !ok {
+			continue
+		}
+		a := ct.Address
+		if !strings.EqualFold(a.Host, ours.Address.Host) || a.Port != ours.Address.Port || a.User != ours.Address.User {
+			continue
+		}
+		if v, ok := ct.Params.Get("expires"); ok {
+			if d, ok := parse(v); ok {
+				return d
+			}
+		}
+	}
+	if h := res.GetHeader("Expires"); h != nil {
+		if d, ok := parse(h.Value()); ok {
+			return d
+		}
+	}
+	return asked
 }

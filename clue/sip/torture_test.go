@@ -2,6 +2,8 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"strings"
@@ -118,13 +120,24 @@ var tortureCases = []tortureCase{
 	}, 401},
 }
 
-// TestTorture sends every torture message over UDP and TCP: answerable
-// ones get their status, the UA stays up, and a valid call then works.
+// TestTorture sends every torture message over UDP, TCP and TLS:
+// answerable ones get their status, the UA stays up, and a valid call then
+// works.
 func TestTorture(t *testing.T) {
-	for _, network := range []string{"udp", "tcp"} {
+	ca := newTestCA(t, "test CA")
+	for _, network := range []string{"udp", "tcp", "tls"} {
 		t.Run(network, func(t *testing.T) {
 			h := newRec()
-			u := startUA(t, h, authOpts(t), network)
+			o, co := authOpts(t), callerOpts(t)
+			var peerTLS *tls.Config
+			if network == "tls" {
+				o.TLS, _ = tlsOpts(t, ca, ca, "callee")
+				co.TLS, _ = tlsOpts(t, ca, ca, "caller")
+				pool := x509.NewCertPool()
+				pool.AddCert(ca.cert)
+				peerTLS = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
+			}
+			u := startUA(t, h, o, network)
 			ruri := "sip:cam@" + u.Addr(network).String()
 			for _, tc := range tortureCases {
 				if network == "udp" && tc.name == "huge header" {
@@ -132,9 +145,15 @@ func TestTorture(t *testing.T) {
 					continue
 				}
 				t.Run(tc.name, func(t *testing.T) {
-					p := dialRaw(t, network, u.Addr(network)) // fresh TCP conn: framing errors close it
+					p := dialRaw(t, network, u.Addr(network), peerTLS) // fresh TCP conn: framing errors close it
 					msg := tc.msg(ruri, p.local, strings.ToUpper(network))
-					p.send(msg)
+					if tc.want == 0 {
+						// The UA may close the connection while we still
+						// write (over TLS the write then fails): fine.
+						_, _ = p.conn.Write([]byte(msg))
+					} else {
+						p.send(msg)
+					}
 					if tc.want == 0 {
 						// Anything but a crash is fine; a response must be a 4xx.
 						if m := p.recv(300 * time.Millisecond); m != nil {
@@ -164,7 +183,7 @@ func TestTorture(t *testing.T) {
 			}
 			// The UA is still up: an authenticated call works.
 			ha := newRec()
-			caller := startUA(t, ha, callerOpts(t), network)
+			caller := startUA(t, ha, co, network)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			c, err := caller.Dial(ctx, uaURI(u, network))

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,13 +38,15 @@ type UA struct {
 
 	ua  *sipgo.UserAgent
 	srv *sipgo.Server
+	// tlsServer is the Listen("tls") config; nil without a certificate.
+	tlsServer *tls.Config
 
 	ctx    context.Context
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	closed  bool
-	lis     map[string]*listener // "udp", "tcp"
+	lis     map[string]*listener // "udp", "tcp", "tls"
 	calls   map[string]*Call     // dialog key -> call
 	ncalls  int
 	regs    []*Registration
@@ -71,6 +74,11 @@ func New(h SessionHandler, opts *Opts) (*UA, error) {
 	u := &UA{opts: o, log: o.Logger, h: h, lis: map[string]*listener{}, calls: map[string]*Call{}}
 	u.auth = newAuthenticator(&u.opts)
 	u.lim = newLimiter(o.RatePerSecond, o.RateBurst, o.MaxSources, o.Now)
+	tlsClient, tlsServer, err := u.opts.TLS.configs()
+	if err != nil {
+		return nil, err
+	}
+	u.tlsServer = tlsServer
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	// sipgo logs every unparsable datagram at Error with its bytes: cap its
 	// records at Debug so a flood cannot flood the log.
@@ -80,6 +88,7 @@ func New(h SessionHandler, opts *Opts) (*UA, error) {
 	u.ua, err = sipgo.NewUA(
 		sipgo.WithUserAgent(o.UserAgent),
 		sipgo.WithUserAgentParser(parser),
+		sipgo.WithUserAgenTLSConfig(tlsClient),
 		sipgo.WithUserAgentTransportLayerOptions(
 			sip.WithTransportLayerLogger(libLog),
 			sip.WithTransportLayerReadFilter(u.readFilter),
@@ -103,8 +112,10 @@ func New(h SessionHandler, opts *Opts) (*UA, error) {
 	return u, nil
 }
 
-// Listen opens a socket ("udp" or "tcp") on addr (host:port; port 0
-// picks one) and serves SIP on it. It returns the bound address.
+// Listen opens a socket ("udp", "tcp" or "tls") on addr (host:port; port
+// 0 picks one) and serves SIP on it. It returns the bound address. "tls"
+// needs a certificate in Opts.TLS; it also lets Dial and Register reach
+// sips: and ;transport=tls URIs (RFC 3261 §26.2.2).
 func (u *UA) Listen(network, addr string) (net.Addr, error) {
 	network = strings.ToLower(network)
 	u.mu.Lock()
@@ -134,6 +145,18 @@ func (u *UA) Listen(network, addr string) (net.Addr, error) {
 		l.addr = ln.Addr()
 		u.closers = append(u.closers, ln.Close)
 		serve = func() error { return u.srv.ServeTCP(ln) }
+	case "tls":
+		if u.tlsServer == nil {
+			return nil, errors.New("sip: listen tls: no certificate (Opts.TLS.CertFile/KeyFile)")
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("sip: listen: %w", err)
+		}
+		l.addr = ln.Addr()
+		u.closers = append(u.closers, ln.Close)
+		tl := tlsListener{Listener: ln, conf: u.tlsServer, timeout: tlsHandshakeTimeout}
+		serve = func() error { return u.srv.ServeTLS(tl) }
 	default:
 		return nil, fmt.Errorf("sip: unsupported network %q", network)
 	}
@@ -244,6 +267,8 @@ func (u *UA) listenerFor(transport string) *listener {
 	switch strings.ToUpper(transport) {
 	case "TCP":
 		return u.lis["tcp"]
+	case "TLS":
+		return u.lis["tls"]
 	default:
 		return u.lis["udp"]
 	}
@@ -446,7 +471,7 @@ func (u *UA) onRequest(req *sip.Request, tx sip.ServerTransaction) {
 		// RFC 3261 §11.2; RFC 8848 §3: sip.clue in the OPTIONS response.
 		u.respond(req, tx, 200, "OK", nil,
 			sip.NewHeader("Allow", allowMethods), sip.NewHeader("Accept", "application/sdp"),
-			sip.NewHeader("Supported", "timer"), u.contactFor(req.Transport()))
+			sip.NewHeader("Supported", "timer"), u.contactFor(req.Transport(), isSIPS(req.Recipient.Scheme)))
 	case sip.BYE, sip.CANCEL, sip.UPDATE:
 		u.respond(req, tx, 481, "Call/Transaction Does Not Exist", nil)
 	default:
@@ -459,15 +484,23 @@ func (u *UA) onRequest(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 // contactFor builds our Contact with the sip.clue feature tag (RFC 8848
-// §3, RFC 3840 §9: a non-base tag is encoded "+sip.clue").
-func (u *UA) contactFor(transport string) *sip.ContactHeader {
+// §3, RFC 3840 §9: a non-base tag is encoded "+sip.clue"). secure: the
+// request's Request-URI was sips:, so the Contact must be one too (RFC 3261
+// §8.1.1.8); over TLS otherwise it is sip: with transport=tls: RFC 3261
+// §26.2.2 deprecates that parameter in favour of sips:, but it is the only
+// way to ask for TLS on the last hop without demanding it on every hop
+// (RFC 5630 on what sips: means).
+func (u *UA) contactFor(transport string, secure bool) *sip.ContactHeader {
 	l := u.listenerFor(transport)
 	ct := &sip.ContactHeader{Address: sip.Uri{Scheme: "sip"}}
 	if l != nil {
 		ct.Address.Host, ct.Address.Port = l.host, l.port
-		if l.network == "tcp" {
+		switch {
+		case l.network == "tls" && secure:
+			ct.Address.Scheme = "sips"
+		case l.network == "tcp" || l.network == "tls":
 			ct.Address.UriParams = sip.HeaderParams{}
-			ct.Address.UriParams.Add("transport", "tcp")
+			ct.Address.UriParams.Add("transport", l.network)
 		}
 	}
 	if au, err := parseURI(u.opts.Account.URI); err == nil && au.user != "" {
