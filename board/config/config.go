@@ -108,6 +108,11 @@ type TLS struct {
 	// server whose certificate matches none of them is refused even if a CA
 	// vouches for it.
 	ServerFingerprints []Fingerprint
+	// CertFile and KeyFile are the box's own certificate chain and key
+	// (PEM), served to SIP peers over TLS; both or neither. Neither: the
+	// box's self-signed identity (its DTLS certificate), whose fingerprint
+	// `cluecam run` logs so that peers can pin it.
+	CertFile, KeyFile string
 }
 
 // Disclosure values for Security.Disclose.

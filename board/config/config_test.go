@@ -358,6 +358,7 @@ func TestIdentityAndSIP(t *testing.T) {
 		{name: "duration as number", full: true, doc: minimal + "[sip]\nsession_expires = 1800 #!\n", want: []string{"sip.session_expires: expected duration"}, class: ErrType},
 		{name: "session timer below RFC 4028 minimum", full: true, doc: minimal + "[sip]\nsession_expires = \"60s\" #!\n", want: []string{"sip.session_expires: expected duration 90s..86400s"}},
 		{name: "min_se above session_expires", full: true, doc: minimal + "[sip]\nsession_expires = \"120s\"\nmin_se = \"300s\" #!\n", want: []string{"sip.min_se: must not exceed session_expires"}},
+		{name: "tls cert without key", full: true, doc: minimal + "[sip]\ntransport = \"tls\"\n[sip.tls]\ncert_file = \"c.pem\" #!\n", want: []string{"sip.tls.cert_file: give both cert_file and key_file, or neither"}},
 		{name: "tls table with udp", full: true, doc: minimal + "[sip]\ntransport = \"udp\"\n[sip.tls] #!\nca_file = \"ca.pem\"\n", want: []string{"sip.tls: not used with transport = \"udp\""}},
 		{name: "tls fingerprints", full: true, doc: minimal + "[sip]\ntransport = \"tls\"\n[sip.tls]\nserver_fingerprints = [\n" +
 			"  \"sha-256 " + strings.Repeat("AB:", 31) + "AB\",\n" +

@@ -159,7 +159,12 @@ func (d *decoder) tls(t *node, s *TLS) {
 			}
 		}},
 		{"server_fingerprints", func(k string, v *node) { s.ServerFingerprints = d.fingerprints(k, v) }},
+		{"cert_file", func(k string, v *node) { d.filePath(&s.CertFile, k, v) }},
+		{"key_file", func(k string, v *node) { d.filePath(&s.KeyFile, k, v) }},
 	})
+	if (t.get("cert_file") == nil) != (t.get("key_file") == nil) {
+		d.conflict("sip.tls", t, []string{"cert_file", "key_file"}, "give both cert_file and key_file, or neither")
+	}
 }
 
 var disclosures = []string{DiscloseDisplayName, DiscloseDescriptions, DisclosePeople}

@@ -48,10 +48,12 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	}
 	t.duration("session_expires", s.SessionExpires)
 	t.duration("min_se", s.MinSE)
-	if s.Transport == TransportTLS && (s.TLS.CAFile != "" || len(s.TLS.ServerFingerprints) > 0) {
+	if s.Transport == TransportTLS && (s.TLS.CAFile != "" || len(s.TLS.ServerFingerprints) > 0 || s.TLS.CertFile != "") {
 		t.table("sip.tls")
 		t.strIf("ca_file", s.TLS.CAFile)
 		t.fingerprints("server_fingerprints", s.TLS.ServerFingerprints)
+		t.strIf("cert_file", s.TLS.CertFile)
+		t.strIf("key_file", s.TLS.KeyFile)
 	}
 
 	sec := &c.Security

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -98,7 +99,7 @@ func startCallService(ctx context.Context, log *slog.Logger, cfg *config.Config,
 		s.hub.Close()
 		return nil, err
 	}
-	s.ua, err = sip.New(s.ep, sipOpts(log, cfg))
+	s.ua, err = sip.New(s.ep, sipOpts(log, cfg, cert))
 	if err != nil {
 		s.hub.Close()
 		return nil, err
@@ -180,7 +181,7 @@ func (s *callService) Close() {
 }
 
 // sipOpts maps the configuration onto the user agent.
-func sipOpts(log *slog.Logger, cfg *config.Config) *sip.Opts {
+func sipOpts(log *slog.Logger, cfg *config.Config, cert *transport.Certificate) *sip.Opts {
 	sec := cfg.Security
 	o := &sip.Opts{
 		Logger:               log,
@@ -194,6 +195,16 @@ func sipOpts(log *slog.Logger, cfg *config.Config) *sip.Opts {
 			Registrar: cfg.SIP.Registrar, Expires: cfg.SIP.RegisterExpires},
 		ErrorStatus: sdp.Status,
 		Algorithms:  sec.DigestAlgorithms,
+	}
+	if t := cfg.SIP.TLS; cfg.SIP.Transport == config.TransportTLS {
+		o.TLS = sip.TLSOpts{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile}
+		for _, f := range t.ServerFingerprints {
+			o.TLS.ServerFingerprints = append(o.TLS.ServerFingerprints, f.String())
+		}
+		if t.CertFile == "" {
+			// The box's own identity; peers pin its fingerprint.
+			o.TLS.Certificates = []tls.Certificate{cert.TLS}
+		}
 	}
 	for _, c := range sec.Callers {
 		if sec.MayCall(c.URI) {
