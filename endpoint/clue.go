@@ -281,7 +281,7 @@ func (s *session) startMedia() {
 		}
 	}
 	for id, sub := range s.subs {
-		if t, ok := want[id]; !ok || t.o.CaptureID != sub.captureID {
+		if t, ok := want[id]; !ok || t.o.CaptureID != sub.captureID || sub.Gone() {
 			sub.Close()
 			delete(s.subs, id)
 		}

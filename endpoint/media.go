@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cluecam/cluecam/clue/provider"
 	"github.com/cluecam/cluecam/clue/sdp"
@@ -54,6 +55,9 @@ type feed struct {
 	done   chan struct{}
 	refs   int
 	err    error // why Run ended, once done
+	gone   atomic.Bool
+	// stopped: stop ran (h.mu).
+	stopped bool
 }
 
 // NewHub returns a hub opening sources with open.
@@ -72,6 +76,10 @@ type Subscription struct {
 	sink      *pipeline.SinkHandle
 	once      sync.Once
 }
+
+// Gone reports that the capture behind the subscription stopped (device
+// unplugged or failed); the subscription only waits for Close.
+func (s *Subscription) Gone() bool { return s.f.gone.Load() }
 
 // SSRC is the stream's SSRC (shared by every subscriber of the feed).
 func (s *Subscription) SSRC() uint32 { return s.f.p.Stream().SSRC() }
@@ -132,6 +140,10 @@ func (h *Hub) Subscribe(o provider.Order, st *sdp.Stream, newSink func(ssrc uint
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f := h.feeds[key]
+	if f != nil && f.gone.Load() {
+		h.stop(f) // its subscribers keep their handles until they Close
+		f = nil
+	}
 	if f == nil {
 		if f, err = h.start(key, o, c); err != nil {
 			return nil, err
@@ -182,7 +194,11 @@ func (h *Hub) start(key feedKey, o provider.Order, c sdp.Codec) (*feed, error) {
 		defer close(f.done)
 		f.err = p.Run(ctx, 0)
 		if ctx.Err() == nil {
+			// The device failed or went away (hw.ErrGone on unplug): its
+			// subscribers see Gone; the device is closed when the last
+			// one leaves, and the next Subscribe starts afresh.
 			h.log.Warn("capture stopped", "capture", o.CaptureID, "device", o.Device, "err", f.err)
+			f.gone.Store(true)
 		}
 	}()
 	h.log.Info("capture streaming", "capture", o.CaptureID, "device", o.Device, "mode", mode, "codec", c.Name,
@@ -272,9 +288,16 @@ func audioPayloadFor(codecs []sdp.Codec) (sdp.Codec, error) {
 	return sdp.Codec{}, fmt.Errorf("%w: no negotiated audio codec the box encodes", pipeline.ErrFormat)
 }
 
-// stop ends a feed with no subscribers; h.mu is held.
+// stop ends a feed (no subscribers left, or its device is gone); h.mu is
+// held. It runs once per feed.
 func (h *Hub) stop(f *feed) {
-	delete(h.feeds, f.key)
+	if h.feeds[f.key] == f {
+		delete(h.feeds, f.key)
+	}
+	if f.stopped {
+		return
+	}
+	f.stopped = true
 	f.cancel()
 	f.src.Stop() // wakes a blocked ReadFrame
 	<-f.done

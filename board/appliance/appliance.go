@@ -95,6 +95,19 @@ func New(log *slog.Logger, opts *Options) *Appliance {
 // pending value stands for any number of moves.
 func (a *Appliance) Moved() <-chan struct{} { return a.moved }
 
+// Watch reports cameras and microphones that come and go (hotplug) on the
+// inventory in force, until ctx ends; after an Apply, watch again. Nil
+// before the first Apply.
+func (a *Appliance) Watch(ctx context.Context) <-chan hw.Event {
+	a.mu.Lock()
+	inv := a.inv
+	a.mu.Unlock()
+	if inv == nil {
+		return nil
+	}
+	return inv.Watch(ctx)
+}
+
 // Config returns the configuration in force, nil before the first Apply.
 func (a *Appliance) Config() *config.Config {
 	a.mu.Lock()

@@ -75,6 +75,8 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	defer func() { calls.Close() }()
+	devices, stopWatching := watchDevices(ctx, app)
+	defer func() { stopWatching() }()
 	wd.start(ctx, log)
 	log.Info("ready", "captures", len(cfg.Captures), "ptz", len(cfg.PTZ))
 
@@ -94,7 +96,19 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		case <-hup:
 			if cfg := reload(ctx, log, app, src); cfg != nil {
 				calls = reloadCalls(ctx, log, calls, cfg, app, stateDir)
+				stopWatching()
+				devices, stopWatching = watchDevices(ctx, app)
 			}
+		case ev, ok := <-devices:
+			if !ok {
+				devices = nil // no provider watches: nothing more will come
+				continue
+			}
+			// A camera or microphone came or went: streams of a removed
+			// device have ended (hw.ErrGone); peers get the room as it is
+			// now and configure again.
+			log.Info("device "+ev.Kind.String(), "id", ev.Device.ID, "name", ev.Device.Name)
+			calls.readvertise(ctx)
 		case <-app.Moved():
 			calls.readvertise(ctx)
 		}
@@ -181,4 +195,11 @@ func logCaptures(log *slog.Logger, app *appliance.Appliance) {
 		}
 		log.Info("capture ready", "capture", c.Name, "media", c.Media, "device", c.Device, "mode", mode)
 	}
+}
+
+// watchDevices follows hotplug on the appliance's inventory until the
+// returned stop is called (before the next Apply replaces it).
+func watchDevices(ctx context.Context, app *appliance.Appliance) (<-chan hw.Event, func()) {
+	wctx, cancel := context.WithCancel(ctx)
+	return app.Watch(wctx), cancel
 }
