@@ -34,8 +34,11 @@ type countingSink struct {
 	packets atomic.Int64
 }
 
-func (c *countingSink) WriteBatch(p [][]byte) (int, error) { c.packets.Add(int64(len(p))); return len(p), nil }
-func (c *countingSink) WriteRTCP([]byte) error              { return nil }
+func (c *countingSink) WriteBatch(p [][]byte) (int, error) {
+	c.packets.Add(int64(len(p)))
+	return len(p), nil
+}
+func (c *countingSink) WriteRTCP([]byte) error { return nil }
 
 // TestHubSharesAndSurvivesUnplug: two calls watching one capture share
 // one pipeline (one device open); when the camera goes away both
