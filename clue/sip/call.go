@@ -15,7 +15,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// SessionHandler is what the media and CLUE layers (clue/endpoint) plug
+// SessionHandler is what the media and CLUE layers (package endpoint) plug
 // into a call. Every method is called from the call's own event loop, one
 // at a time, never concurrently for one call.
 type SessionHandler interface {

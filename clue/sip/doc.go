@@ -5,7 +5,7 @@
 // timers, re-INVITE in both directions with glare handling, and REGISTER.
 //
 // The media and CLUE layers plug in through [SessionHandler]; the package
-// knows nothing of SDP beyond carrying bodies (clue/endpoint composes it
+// knows nothing of SDP beyond carrying bodies (package endpoint composes it
 // with clue/sdp, mapping SDP errors to 400/488 with [Opts.ErrorStatus] =
 // sdp.Status).
 //

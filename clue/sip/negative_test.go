@@ -150,7 +150,7 @@ func TestAuthNegative(t *testing.T) {
 	}
 }
 
-// sdpHandler answers through clue/sdp's parser, as clue/endpoint will.
+// sdpHandler answers through clue/sdp's parser, as package endpoint does.
 func sdpHandler() *recHandler {
 	h := newRec()
 	h.answerFn = func(offer []byte) ([]byte, error) {
