@@ -3,9 +3,6 @@ package sip
 import (
 	"context"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,73 +22,6 @@ func freeUDPPort(t *testing.T) int {
 	return pc.LocalAddr().(*net.UDPAddr).Port
 }
 
-type sippRun struct {
-	cmd  *exec.Cmd
-	dir  string
-	done chan error
-	out  *strings.Builder
-}
-
-// startSipp runs SIPp with a scenario from testdata in a temp dir.
-func startSipp(t *testing.T, scenario string, port int, args ...string) *sippRun {
-	t.Helper()
-	bin := testenv.NeedCommand(t, "sipp")
-	dir := t.TempDir()
-	src, err := os.ReadFile(filepath.Join("testdata", scenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, scenario), src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	all := append([]string{"-sf", scenario, "-i", "127.0.0.1", "-p", strconv.Itoa(port), "-m", "1",
-		"-timeout", "60s", "-timeout_error", "-trace_err", "-trace_msg", "-nostdin"}, args...)
-	cmd := exec.CommandContext(ctx, bin, all...)
-	cmd.Dir = dir
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	r := &sippRun{cmd: cmd, dir: dir, done: make(chan error, 1), out: out}
-	go func() { r.done <- cmd.Wait(); cancel() }()
-	t.Cleanup(func() {
-		cancel()
-		<-r.done
-		r.done <- nil
-		if t.Failed() {
-			t.Logf("sipp output:\n%s", out.String())
-			files, _ := filepath.Glob(filepath.Join(dir, "*_errors.log"))
-			for _, f := range files {
-				b, _ := os.ReadFile(f)
-				t.Logf("%s:\n%s", filepath.Base(f), b)
-			}
-		}
-	})
-	return r
-}
-
-func (r *sippRun) wait(t *testing.T) {
-	t.Helper()
-	err := <-r.done
-	r.done <- err
-	if err != nil {
-		t.Errorf("sipp failed: %v", err)
-		for _, pat := range []string{"*_errors.log", "*_messages.log"} {
-			files, _ := filepath.Glob(filepath.Join(r.dir, pat))
-			for _, f := range files {
-				b, _ := os.ReadFile(f)
-				if len(b) > 6000 {
-					b = b[len(b)-6000:]
-				}
-				t.Logf("%s:\n%s", filepath.Base(f), b)
-			}
-		}
-	}
-}
-
 // TestSippUACAuth: SIPp (a real SIP stack) calls our UAS, answers the
 // digest challenge, checks our SDP answer and the sip.clue tag in the 200,
 // ACKs, re-INVITEs and hangs up.
@@ -103,13 +33,13 @@ func TestSippUACAuth(t *testing.T) {
 	// AKAv1-MD5"), so this peer needs an MD5-only challenge.
 	o.Algorithms = []string{"MD5"}
 	u := startUA(t, h, o, "udp")
-	r := startSipp(t, "uac-auth.xml", freeUDPPort(t), "-s", "cam", "-au", testUser, "-ap", testPass, u.Addr("udp").String())
+	r := testenv.StartSipp(t, "testdata/uac-auth.xml", freeUDPPort(t), "-s", "cam", "-au", testUser, "-ap", testPass, u.Addr("udp").String())
 	c := waitCh(t, h.estCh, "established")
 	waitCh(t, h.updCh, "updated by re-INVITE")
 	if r := waitCh(t, h.endCh, "ended"); r != ReasonRemoteBye {
 		t.Errorf("reason %v", r)
 	}
-	r.wait(t)
+	r.Wait(t)
 	if !c.PeerCLUE() {
 		t.Error("sip.clue from SIPp's Contact not seen")
 	}
@@ -122,7 +52,7 @@ func TestSippUACAuth(t *testing.T) {
 // TestSippUAS: our UAC calls SIPp's UAS: INVITE, 180, 200, ACK, BYE.
 func TestSippUAS(t *testing.T) {
 	port := freeUDPPort(t)
-	r := startSipp(t, "uas.xml", port)
+	r := testenv.StartSipp(t, "testdata/uas.xml", port)
 	h := newRec()
 	u := startUA(t, h, &Opts{AllowUnauthenticated: true, Account: Account{URI: "sip:cam@127.0.0.1"}}, "udp")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -147,7 +77,7 @@ func TestSippUAS(t *testing.T) {
 	if err := c.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r.wait(t)
+	r.Wait(t)
 }
 
 // TestSippSessionTimerExpiry: SIPp asks for a 2 s session interval as
@@ -156,7 +86,7 @@ func TestSippSessionTimerExpiry(t *testing.T) {
 	h := newRec()
 	o := &Opts{AllowUnauthenticated: true, SessionTimer: SessionTimerOpts{MinSE: time.Second, Expires: 10 * time.Second, AllowShort: true}}
 	u := startUA(t, h, o, "udp")
-	r := startSipp(t, "uac-timer.xml", freeUDPPort(t), "-s", "cam", u.Addr("udp").String())
+	r := testenv.StartSipp(t, "testdata/uac-timer.xml", freeUDPPort(t), "-s", "cam", u.Addr("udp").String())
 	c := waitCh(t, h.estCh, "established")
 	if se, we := c.SessionExpires(); se != 2*time.Second || we {
 		t.Errorf("session timer %v weRefresh=%v", se, we)
@@ -164,6 +94,6 @@ func TestSippSessionTimerExpiry(t *testing.T) {
 	if r := waitCh(t, h.endCh, "ended"); r != ReasonSessionExpired {
 		t.Errorf("reason %v", r)
 	}
-	r.wait(t)
+	r.Wait(t)
 	h.checkEndedOnce(t)
 }
