@@ -40,6 +40,9 @@ type Options struct {
 	// empty, only those certificates are accepted, whatever the SDP says.
 	Pins func(c *sip.Call) []transport.Fingerprint
 
+	// ConsentTimeout is how long a call's media may go without the peer
+	// renewing consent (RFC 7675; transport's default, 30 s, when 0).
+	ConsentTimeout time.Duration
 	// NoICE makes our offers carry no ICE attributes, as a plain SIP
 	// phone's do (answers always follow the offer): DTLS then starts at
 	// the SDP address and latches the source that completes it.

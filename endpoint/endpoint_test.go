@@ -37,7 +37,7 @@ type box struct {
 	adv *provider.Advertisement
 }
 
-func newBox(t *testing.T, callers []sip.Caller) *box {
+func newBox(t *testing.T, callers []sip.Caller, consent ...time.Duration) *box {
 	t.Helper()
 	cfg, err := config.Parse("example.toml", []byte(config.Example))
 	if err != nil {
@@ -74,6 +74,7 @@ func newBox(t *testing.T, callers []sip.Caller) *box {
 	t.Cleanup(b.hub.Close)
 	b.ep, err = endpoint.New(endpoint.Options{
 		Log: testLog(t).With("side", "box"), Certificate: cert, MediaAddr: loopback,
+		ConsentTimeout: append(consent, 0)[0],
 		Provider: &endpoint.ProviderOpts{
 			Advertisement: func(context.Context) (*provider.Advertisement, error) { return adv, nil },
 			Hub:           b.hub,
@@ -237,5 +238,34 @@ func testCall(t *testing.T, noICE bool) {
 	waitFor(t, "box session gone", func() bool { return b.ep.Calls() == 0 })
 	if a := b.hub.Active(); len(a) != 0 {
 		t.Fatalf("captures still streaming after the call: %v", a)
+	}
+}
+
+// TestPeerVanishes: the consumer's media side disappears without a BYE
+// (its socket closes, as when a laptop drops off the network). The box
+// loses consent (RFC 7675: no checks for ConsentTimeout), stops sending at
+// once, releases the capture and hangs up.
+func TestPeerVanishes(t *testing.T) {
+	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, 8*time.Second)
+	w := newWatcher(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	call, err := w.ua.Dial(ctx, "sip:cluecam@"+b.ua.Addr("tcp").String()+";transport=tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "media", func() bool { m, _ := w.count(); return m["main"] > 30 })
+	w.ep.Close() // media gone, SIP still up
+	waitFor(t, "the box to end the call", func() bool { return b.ep.Calls() == 0 })
+	if a := b.hub.Active(); len(a) != 0 {
+		t.Fatalf("captures still streaming: %v", a)
+	}
+	select {
+	case <-call.Done():
+		if call.Reason() != sip.ReasonRemoteBye {
+			t.Errorf("call ended: %v", call.Reason())
+		}
+	case <-ctx.Done():
+		t.Fatal("the box never sent BYE")
 	}
 }

@@ -48,6 +48,7 @@ type session struct {
 	events    chan func()
 	done      chan struct{}
 	closeOnce sync.Once
+	failOnce  sync.Once
 
 	assoc atomic.Pointer[transport.Association]
 	rtcp  atomic.Pointer[[]*Subscription] // snapshot for the receive goroutine
@@ -209,7 +210,7 @@ func (s *session) ensureTransport(neg *sdp.Negotiation) error {
 	if s.ep != nil {
 		return nil
 	}
-	opts := &transport.EndpointOpts{OnMedia: s.onMedia, OnConsentLost: func() {
+	opts := &transport.EndpointOpts{OnMedia: s.onMedia, ConsentTimeout: s.e.o.ConsentTimeout, OnConsentLost: func() {
 		// RFC 7675 §5.1: no consent, no media; the call cannot go on.
 		if s.ctx.Err() == nil {
 			s.fail(transport.ErrConsentLost)
@@ -415,10 +416,13 @@ func (s *session) run() {
 	}
 }
 
-// fail ends the call because its media side cannot go on.
+// fail ends the call because its media side cannot go on; the first
+// cause wins (a lost consent also ends the association).
 func (s *session) fail(err error) {
-	s.cancel(err)
-	s.e.endCall(s.call, err)
+	s.failOnce.Do(func() {
+		s.cancel(err)
+		s.e.endCall(s.call, err)
+	})
 }
 
 // connect runs connectivity checks and the DTLS handshake (RFC 5763 §5:
