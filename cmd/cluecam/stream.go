@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,9 +24,19 @@ import (
 	"github.com/cluecam/cluecam/media/srtp"
 )
 
-// streamProfile is the SRTP profile of SDES-keyed streams: the one every
-// viewer (ffmpeg, VLC, GStreamer) knows from a=crypto (RFC 4568).
-const streamProfile = srtp.ProfileAES128CMSHA1_80
+// streamProfiles are the SRTP profiles `cluecam stream --srtp-profile`
+// seals with, under SDES keying (a=crypto, RFC 4568): "aes-cm", the default,
+// is the one every viewer (ffmpeg, VLC, GStreamer) knows; "aes-gcm" is
+// RFC 7714's AEAD, which libsrtp (GStreamer's srtpdec) opens but ffmpeg
+// does not, and which costs less CPU where AES has instructions.
+var streamProfiles = map[string]struct {
+	profile srtp.Profile
+	suite   string // the a=crypto crypto-suite name
+}{
+	"aes-cm": {srtp.ProfileAES128CMSHA1_80, "AES_CM_128_HMAC_SHA1_80"}, // RFC 4568 §6.2.1
+	// RFC 7714 §14.2: 16 bytes of key and 12 of salt in the inline key.
+	"aes-gcm": {srtp.ProfileAEADAES128GCM, "AEAD_AES_128_GCM"},
+}
 
 // captIDExtID is the a=extmap ID of the CaptId header extension.
 const captIDExtID = 1
@@ -34,6 +45,7 @@ const captIDExtID = 1
 type streamArgs struct {
 	config, capture, to string
 	key                 []byte // master key ‖ salt; never logged
+	profile             string // key of streamProfiles
 	insecure            bool
 	frames              int
 	duration            time.Duration
@@ -55,7 +67,8 @@ func cmdStream(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&a.config, "config", "", "configuration file (default: the boot partition's cluecam.toml, else the built-in demo configuration)")
 	fs.StringVar(&a.capture, "capture", "", "name of the capture to stream (required without --file; with it, the CaptId sent, default \"file\")")
 	fs.StringVar(&a.to, "to", "", "destination HOST:PORT for RTP; RTCP goes to PORT+1 (required)")
-	fs.StringVar(&key, "srtp-key", "", "SRTP master key and salt, 30 bytes in base64 (AES_CM_128_HMAC_SHA1_80)")
+	fs.StringVar(&key, "srtp-key", "", "SRTP master key and salt in base64: 30 bytes for aes-cm, 28 for aes-gcm")
+	fs.StringVar(&a.profile, "srtp-profile", "aes-cm", `SRTP profile: "aes-cm" (AES_CM_128_HMAC_SHA1_80) or "aes-gcm" (AEAD_AES_128_GCM, RFC 7714)`)
 	fs.BoolVar(&a.insecure, "insecure-rtp", false, "send unprotected RTP instead of SRTP")
 	fs.IntVar(&a.frames, "frames", 0, "stop after N frames (audio: 20 ms periods) (default: until interrupted, or the end of --file)")
 	fs.DurationVar(&a.duration, "duration", 0, "stop after this long (default: until interrupted)")
@@ -96,6 +109,13 @@ func cmdStream(ctx context.Context, e *env, args []string) int {
 	case a.file != "" && a.codec != "":
 		return usageErr("--codec is for audio captures, not --file")
 	}
+	sp, ok := streamProfiles[a.profile]
+	if !ok {
+		return usageErr(fmt.Sprintf("--srtp-profile %q: expected \"aes-cm\" or \"aes-gcm\"", a.profile))
+	}
+	if a.insecure && flagSet(fs, "srtp-profile") {
+		return usageErr("--srtp-profile is for --srtp-key, not --insecure-rtp")
+	}
 	if a.codec != "" {
 		if _, ok := audioCodecs[a.codec]; !ok {
 			return usageErr(fmt.Sprintf("--codec %q: expected \"pcmu\", \"pcma\", \"g722\" or \"l16\"", a.codec))
@@ -109,10 +129,10 @@ func cmdStream(ctx context.Context, e *env, args []string) int {
 	}
 	if key != "" {
 		k, err := base64.StdEncoding.DecodeString(key)
-		if err != nil || len(k) != streamProfile.KeyLen()+streamProfile.SaltLen() {
+		if n := sp.profile.KeyLen() + sp.profile.SaltLen(); err != nil || len(k) != n {
 			// The value is a secret: say what is wrong, never echo it.
-			return usageErr(fmt.Sprintf("--srtp-key [redacted]: expected %d bytes of master key and salt in base64",
-				streamProfile.KeyLen()+streamProfile.SaltLen()))
+			return usageErr(fmt.Sprintf("--srtp-key [redacted]: expected %d bytes of master key and salt in base64 for --srtp-profile %s",
+				n, a.profile))
 		}
 		a.key = k
 	}
@@ -135,6 +155,13 @@ func cmdStream(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // audioCodec is how `cluecam stream` sends an audio capture.
@@ -313,7 +340,8 @@ func runStream(ctx context.Context, e *env, log *slog.Logger, cfg *config.Config
 	if a.insecure {
 		log.Warn("sending unprotected RTP (--insecure-rtp): anyone on the path can watch and alter the stream", "to", dst.String())
 	} else {
-		snd, err := srtp.NewSender(streamProfile, a.key[:streamProfile.KeyLen()], a.key[streamProfile.KeyLen():])
+		prof := streamProfiles[a.profile].profile
+		snd, err := srtp.NewSender(prof, a.key[:prof.KeyLen()], a.key[prof.KeyLen():])
 		if err != nil {
 			return errors.New("srtp: cannot derive keys from --srtp-key [redacted]")
 		}
@@ -322,7 +350,7 @@ func runStream(ctx context.Context, e *env, log *slog.Logger, cfg *config.Config
 		if err != nil {
 			return err
 		}
-		sealer = pipeline.SRTPSealer{Stream: ss, Profile: streamProfile}
+		sealer = pipeline.SRTPSealer{Stream: ss, Profile: prof}
 	}
 	sink, err := pipeline.NewUDPSink(conn, dst, rtcpDst, sealer)
 	if err != nil {
@@ -370,7 +398,7 @@ func runStream(ctx context.Context, e *env, log *slog.Logger, cfg *config.Config
 			}
 		}
 	}
-	sdp := streamSDP(src.name, dst, m, extID, a.key)
+	sdp := streamSDP(src.name, dst, m, extID, streamProfiles[a.profile].suite, a.key)
 	// One write: a viewer (or a test) may read the SDP and start listening
 	// before the first packet leaves.
 	if _, err := fmt.Fprint(e.stdout, sdp); err != nil {
@@ -378,7 +406,7 @@ func runStream(ctx context.Context, e *env, log *slog.Logger, cfg *config.Config
 		return err
 	}
 	log.Info("streaming", "capture", src.name, "source", src.desc, "to", dst.String(),
-		"srtp", !a.insecure, "ssrc", fmt.Sprintf("%08x", st.SSRC()))
+		"srtp", !a.insecure, "srtp_profile", a.profile, "ssrc", fmt.Sprintf("%08x", st.SSRC()))
 	n := a.frames
 	if src.video != nil {
 		if err := p.ProcessFrame(&first); err != nil {
@@ -453,11 +481,11 @@ func (m *sdpMedia) h264Fmtp(first []byte) error {
 
 // streamSDP describes the stream for a viewer receiving at dst (RFC 4566):
 // RTP/SAVP with the SDES key in a=crypto (RFC 4568 §6.1, key ‖ salt in
-// base64) or RTP/AVP without one; the payload format (H.264
+// base64, suite the crypto-suite name) or RTP/AVP without one; the payload format (H.264
 // packetization-mode 1, JPEG as static PT 26, or audio with its rtpmap and
 // a=ptime); the CaptId header extension (RFC 8849 §5.2); the SSRC and its
 // CNAME (RFC 5576).
-func streamSDP(name string, dst *net.UDPAddr, m sdpMedia, extID uint8, key []byte) string {
+func streamSDP(name string, dst *net.UDPAddr, m sdpMedia, extID uint8, suite string, key []byte) string {
 	ipv := "IP4"
 	if dst.IP.To4() == nil {
 		ipv = "IP6"
@@ -484,7 +512,7 @@ func streamSDP(name string, dst *net.UDPAddr, m sdpMedia, extID uint8, key []byt
 	// contexts by it before the first packet (GStreamer's srtpdec).
 	fmt.Fprintf(&b, "a=ssrc:%d cname:%s\r\n", m.ssrc, m.cname)
 	if key != nil {
-		fmt.Fprintf(&b, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n", base64.StdEncoding.EncodeToString(key))
+		fmt.Fprintf(&b, "a=crypto:1 %s inline:%s\r\n", suite, base64.StdEncoding.EncodeToString(key))
 	}
 	return b.String()
 }

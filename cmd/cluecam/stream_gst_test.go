@@ -119,8 +119,10 @@ func streamIn(t *testing.T, w *launchGate, args ...string) (frames, packets int,
 	return frames, packets, stderr.String()
 }
 
-func randomKey() (b64 string, raw []byte) {
-	raw = make([]byte, 30)
+// randomKey returns n random bytes of SRTP master key ‖ salt, in base64
+// and raw.
+func randomKey(n int) (b64 string, raw []byte) {
+	raw = make([]byte, n)
 	for i := range raw {
 		raw[i] = byte(rand.IntN(256))
 	}
@@ -139,7 +141,9 @@ type tsharkCapture struct {
 func startTshark(t *testing.T, tshark string, port int) *tsharkCapture {
 	t.Helper()
 	c := &tsharkCapture{path: filepath.Join(t.TempDir(), "stream.pcap"), done: make(chan error, 1)}
-	c.cmd = exec.Command(tshark, "-i", "lo", "-f", fmt.Sprintf("udp dst port %d", port), "-w", c.path)
+	// -B 64: a 64 MiB kernel capture buffer, so a loaded machine does
+	// not drop datagrams the check counts.
+	c.cmd = exec.Command(tshark, "-i", "lo", "-B", "64", "-f", fmt.Sprintf("udp dst port %d", port), "-w", c.path)
 	c.cmd.Stderr = &c.errb
 	if err := c.cmd.Start(); err != nil {
 		t.Fatalf("tshark: %v", err)
@@ -218,7 +222,9 @@ func checkCaptIDOnWire(t *testing.T, tshark, pcap string, port, packets int, cap
 // decoder, decoded into a file. Every frame (every audio sample) sent must
 // come out, and GStreamer must report no warning or error. Meanwhile tshark
 // captures the datagrams on lo and checks the CaptId extension of every
-// packet (as root; tshark cannot capture otherwise).
+// packet (as root; tshark cannot capture otherwise). H.264 goes under both
+// SRTP profiles of --srtp-profile: AES_CM_128_HMAC_SHA1_80 and
+// AEAD_AES_128_GCM (RFC 7714), the latter opened by libsrtp's AES-GCM.
 func TestStreamGStreamerDecodes(t *testing.T) {
 	gst := testenv.NeedCommand(t, "gst-launch-1.0")
 	tshark := testenv.NeedCommand(t, "tshark")
@@ -232,25 +238,36 @@ func TestStreamGStreamerDecodes(t *testing.T) {
 		unit                 int // bytes per decoded frame, or per sample
 		perPacket            int // audio: samples per packet
 		gso                  bool
+		profile              string // --srtp-profile; "" the default, aes-cm
 	}{
 		{"h264", "main", "", 60, "media=(string)video, clock-rate=(int)90000, encoding-name=(string)H264, payload=(int)96",
-			"rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=I420", 640 * 360 * 3 / 2, 0, false},
+			"rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=I420", 640 * 360 * 3 / 2, 0, false, ""},
 		{"h264-gso", "main", "", 60, "media=(string)video, clock-rate=(int)90000, encoding-name=(string)H264, payload=(int)96",
-			"rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=I420", 640 * 360 * 3 / 2, 0, true},
+			"rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=I420", 640 * 360 * 3 / 2, 0, true, ""},
+		{"h264-gcm", "main", "", 60, "media=(string)video, clock-rate=(int)90000, encoding-name=(string)H264, payload=(int)96",
+			"rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=I420", 640 * 360 * 3 / 2, 0, false, "aes-gcm"},
+		{"h264-gcm-gso", "main", "", 60, "media=(string)video, clock-rate=(int)90000, encoding-name=(string)H264, payload=(int)96",
+			"rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=I420", 640 * 360 * 3 / 2, 0, true, "aes-gcm"},
 		{"mjpeg", "wide", "", 30, "media=(string)video, clock-rate=(int)90000, encoding-name=(string)JPEG, payload=(int)26",
-			"rtpjpegdepay ! jpegdec ! videoconvert ! video/x-raw,format=I420", 640 * 480 * 3 / 2, 0, false},
+			"rtpjpegdepay ! jpegdec ! videoconvert ! video/x-raw,format=I420", 640 * 480 * 3 / 2, 0, false, ""},
 		{"mjpeg-gso", "wide", "", 30, "media=(string)video, clock-rate=(int)90000, encoding-name=(string)JPEG, payload=(int)26",
-			"rtpjpegdepay ! jpegdec ! videoconvert ! video/x-raw,format=I420", 640 * 480 * 3 / 2, 0, true},
+			"rtpjpegdepay ! jpegdec ! videoconvert ! video/x-raw,format=I420", 640 * 480 * 3 / 2, 0, true, ""},
 		{"pcmu", "table-mic", "pcmu", 100, "media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMU, payload=(int)0",
-			"rtppcmudepay ! mulawdec ! audio/x-raw,format=S16LE,rate=8000,channels=1", 2, 160, false},
+			"rtppcmudepay ! mulawdec ! audio/x-raw,format=S16LE,rate=8000,channels=1", 2, 160, false, ""},
 		{"pcma", "table-mic", "pcma", 100, "media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8",
-			"rtppcmadepay ! alawdec ! audio/x-raw,format=S16LE,rate=8000,channels=1", 2, 160, false},
+			"rtppcmadepay ! alawdec ! audio/x-raw,format=S16LE,rate=8000,channels=1", 2, 160, false, ""},
 		// RFC 3551 §4.5.2: G722/8000 in SDP and caps, 16 kHz out of the decoder.
 		{"g722", "table-mic", "g722", 100, "media=(string)audio, clock-rate=(int)8000, encoding-name=(string)G722, payload=(int)9",
-			"rtpg722depay ! avdec_g722 ! audioconvert ! audio/x-raw,format=S16LE,rate=16000,channels=1", 2, 320, false},
+			"rtpg722depay ! avdec_g722 ! audioconvert ! audio/x-raw,format=S16LE,rate=16000,channels=1", 2, 320, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			key, raw := randomKey()
+			// libsrtp's names for the profile, and its master key ‖ salt
+			// length (RFC 7714 §14.2: 16 + 12 bytes for AEAD_AES_128_GCM).
+			suite, cipher, auth, keyLen := "AES_CM_128_HMAC_SHA1_80", "aes-128-icm", "hmac-sha1-80", 30
+			if tc.profile == "aes-gcm" {
+				suite, cipher, auth, keyLen = "AEAD_AES_128_GCM", "aes-128-gcm", "null", 28
+			}
+			key, raw := randomKey(keyLen)
 			port := testenv.FreeUDPPortPair(t)
 			out := filepath.Join(t.TempDir(), "decoded.raw")
 			g := &launchGate{t: t, port: port, build: func(sdp string) *exec.Cmd {
@@ -260,8 +277,8 @@ func TestStreamGStreamerDecodes(t *testing.T) {
 					m = []string{"", "0"}
 				}
 				caps := fmt.Sprintf("application/x-srtp, %s, ssrc=(uint)%s, roc=(uint)0, srtp-key=(buffer)%x, "+
-					"srtp-cipher=(string)aes-128-icm, srtp-auth=(string)hmac-sha1-80, "+
-					"srtcp-cipher=(string)aes-128-icm, srtcp-auth=(string)hmac-sha1-80", tc.caps, m[1], raw)
+					"srtp-cipher=(string)%[4]s, srtp-auth=(string)%[5]s, srtcp-cipher=(string)%[4]s, srtcp-auth=(string)%[5]s",
+					tc.caps, m[1], raw, cipher, auth)
 				args := []string{"-e", "udpsrc", fmt.Sprintf("port=%d", port), "address=127.0.0.1", "buffer-size=4194304", "caps=" + caps, "!", "srtpdec", "!"}
 				args = append(args, strings.Fields(tc.decode)...)
 				args = append(args, "!", "filesink", "location="+out)
@@ -275,6 +292,9 @@ func TestStreamGStreamerDecodes(t *testing.T) {
 			args := []string{"--capture", tc.capture, "--to", fmt.Sprintf("127.0.0.1:%d", port), "--srtp-key", key, "--frames", fmt.Sprint(tc.frames)}
 			if tc.codec != "" {
 				args = append(args, "--codec", tc.codec)
+			}
+			if tc.profile != "" {
+				args = append(args, "--srtp-profile", tc.profile)
 			}
 			// With UDP segmentation offload (the default) the capture on
 			// lo would see whole runs of packets as one, so the wire check
@@ -300,6 +320,9 @@ func TestStreamGStreamerDecodes(t *testing.T) {
 			}
 			if frames != tc.frames {
 				t.Fatalf("sent %d frames, want %d:\n%s", frames, tc.frames, log)
+			}
+			if want := "a=crypto:1 " + suite + " inline:" + key + "\r\n"; !strings.Contains(g.sdp, want) {
+				t.Errorf("SDP lacks %q:\n%s", want, g.sdp)
 			}
 			st, err := os.Stat(out)
 			if err != nil {
@@ -336,7 +359,7 @@ func TestStreamFFmpegDecodesAudio(t *testing.T) {
 	}
 	for _, codec := range []string{"pcmu", "pcma", "g722", "l16"} {
 		t.Run(codec, func(t *testing.T) {
-			key, _ := randomKey()
+			key, _ := randomKey(30)
 			port := testenv.FreeUDPPortPair(t)
 			g := &launchGate{t: t, port: port, build: func(sdp string) *exec.Cmd {
 				path := filepath.Join(t.TempDir(), "stream.sdp")

@@ -55,6 +55,9 @@ func TestStreamUsage(t *testing.T) {
 		{"--file", "x.h264", "--to", "127.0.0.1:5004", "--insecure-rtp", "--pace", "later"},
 		{"--file", "x.h264", "--to", "127.0.0.1:5004", "--insecure-rtp", "--fps", "0"},
 		{"--file", "x.h264", "--to", "127.0.0.1:5004", "--insecure-rtp", "--codec", "pcmu"},
+		{"--capture", "main", "--to", "127.0.0.1:5004", "--srtp-key", key, "--srtp-profile", "aes-256-gcm"},
+		{"--capture", "main", "--to", "127.0.0.1:5004", "--srtp-key", key, "--srtp-profile", "aes-gcm"}, // 30 bytes, GCM takes 28
+		{"--capture", "main", "--to", "127.0.0.1:5004", "--insecure-rtp", "--srtp-profile", "aes-gcm"},
 	} {
 		if code, _, _ := runCLI(t, append([]string{"stream"}, args...)...); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
@@ -115,6 +118,35 @@ func TestStreamFile(t *testing.T) {
 	}
 	if !strings.Contains(stderr, `msg="stream ended" frames=45 `) || !strings.Contains(stderr, " dropped=0 ") {
 		t.Errorf("not every access unit sent:\n%s", stderr)
+	}
+}
+
+// TestStreamSRTPProfileSDP: the a=crypto line names the profile sealing
+// the stream, with the key given (RFC 4568 §9.1 for AES-CM, RFC 7714 §14.2
+// for AES-GCM, whose inline key is 16 bytes of key and 12 of salt).
+func TestStreamSRTPProfileSDP(t *testing.T) {
+	for _, tc := range []struct {
+		profile, suite string
+		keyLen         int
+	}{
+		{"", "AES_CM_128_HMAC_SHA1_80", 30},
+		{"aes-cm", "AES_CM_128_HMAC_SHA1_80", 30},
+		{"aes-gcm", "AEAD_AES_128_GCM", 28},
+	} {
+		key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, tc.keyLen))
+		args := []string{"stream", "--capture", "main", "--to", "127.0.0.1:9", "--srtp-key", key, "--frames", "2"}
+		if tc.profile != "" {
+			args = append(args, "--srtp-profile", tc.profile)
+		}
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitOK {
+			t.Fatalf("%q: exit %d: %s", tc.profile, code, stderr)
+		}
+		for _, want := range []string{"m=video 9 RTP/SAVP 96\r\n", "a=crypto:1 " + tc.suite + " inline:" + key + "\r\n"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%q: SDP lacks %q:\n%s", tc.profile, want, stdout)
+			}
+		}
 	}
 }
 
