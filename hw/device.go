@@ -76,4 +76,9 @@ type DeviceInfo struct {
 	Modes []VideoMode
 	// Formats lists the audio formats (audio devices only).
 	Formats []AudioFormat
+	// Controls lists the device's settings with their values when it was
+	// scanned (V4L2 devices; for a camera+encoder pair, the encoder's).
+	// Hotplug events may leave them out: values change while the device
+	// stays the same.
+	Controls []Control
 }

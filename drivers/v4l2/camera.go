@@ -450,12 +450,20 @@ func (c *Camera) Controls() ([]Control, error) {
 	return c.ctrl.list()
 }
 
-// Control reads one control's current value.
+// Control reads one control's current value (its type, queried first,
+// says how wide the value is).
 func (c *Camera) Control(id uint32) (int64, error) {
 	if err := c.usable(); err != nil {
 		return 0, err
 	}
-	return c.ctrl.get(id)
+	q, ok, err := c.ctrl.query(id)
+	if err != nil {
+		return 0, err
+	}
+	if !ok || q.ID != id {
+		return 0, wrap(c.path, fmt.Errorf("control %#x: %w", id, hw.ErrNotFound))
+	}
+	return c.ctrl.get(id, q.Type)
 }
 
 // SetControl sets one control.

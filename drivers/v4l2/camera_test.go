@@ -720,13 +720,12 @@ func TestCameraControls(t *testing.T) {
 	c := defaultCam()
 	f := newFake(t, c.openSteps()...)
 	cam := openTestCamera(t, f, c, nil)
-	next := func(id uint32) queryExtCtrl { return queryExtCtrl{id: id | ctrlFlagNextCtrl} }
 	f.Add(
-		ioctltest.Call(c.fd, vidiocQueryExtCtrl, next(0), ctrlDesc(0x00980001, ctrlTypeCtrlClass, "User Controls", 0, 0, 0, 0)),
-		ioctltest.Call(c.fd, vidiocQueryExtCtrl, next(0x00980001), ctrlDesc(CIDBrightness, ctrlTypeInteger, "Brightness", 0, 255, 1, 128)),
-		getCtrlStep(c.fd, CIDBrightness, 140),
-		ioctltest.Call(c.fd, vidiocQueryExtCtrl, next(CIDBrightness), ctrlDesc(0x00980910, ctrlTypeButton, "Do White Balance", 0, 0, 0, 0)),
-		ioctltest.Fail(c.fd, vidiocQueryExtCtrl, next(0x00980910), syscall.EINVAL),
+		nextCtrl(c.fd, 0, ctrlDesc(0x00980001, ctrlTypeCtrlClass, "User Controls", 0, 0, 0, 0)),
+		nextCtrl(c.fd, 0x00980001, ctrlDesc(CIDBrightness, ctrlTypeInteger, "Brightness", 0, 255, 1, 128)),
+		nextCtrl(c.fd, CIDBrightness, ctrlDesc(0x0098090d, ctrlTypeButton, "Do White Balance", 0, 0, 0, 0)),
+		lastCtrl(c.fd, 0x0098090d),
+		getCtrlsStep(t, c.fd, nil, val32(CIDBrightness, 140)),
 	)
 	cs, err := cam.Controls()
 	if err != nil {
@@ -735,12 +734,19 @@ func TestCameraControls(t *testing.T) {
 	if len(cs) != 2 || cs[0].Name != "Brightness" || cs[0].Value != 140 || !cs[0].HasValue || cs[1].HasValue || cs[1].Type != ControlButton {
 		t.Errorf("Controls = %+v", cs)
 	}
-	f.Add(setCtrlStep(t, c.fd, CIDBrightness, 200, nil), getCtrlStep(c.fd, CIDBrightness, 200))
-	if err := cam.SetControl(CIDBrightness, 200); err != nil {
+	// Control queries the type first: a negative s32 is sign-extended.
+	bright := ctrlDesc(CIDBrightness, ctrlTypeInteger, "Brightness", -255, 255, 1, 0)
+	f.Add(setCtrlStep(t, c.fd, CIDBrightness, -200, nil),
+		ioctltest.Call(c.fd, vidiocQueryExtCtrl, queryExtCtrl{id: CIDBrightness}, bright), getCtrlsStep(t, c.fd, nil, val32(CIDBrightness, -200)))
+	if err := cam.SetControl(CIDBrightness, -200); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := cam.Control(CIDBrightness); err != nil || v != 200 {
+	if v, err := cam.Control(CIDBrightness); err != nil || v != -200 {
 		t.Errorf("Control = %d, %v", v, err)
+	}
+	f.Add(ioctltest.Fail(c.fd, vidiocQueryExtCtrl, queryExtCtrl{id: 0x00980999}, syscall.EINVAL))
+	if _, err := cam.Control(0x00980999); !errors.Is(err, hw.ErrNotFound) {
+		t.Errorf("Control of a missing control: %v", err)
 	}
 	f.Add(ioctltest.CloseStep(c.fd))
 	cam.Close()

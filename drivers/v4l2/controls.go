@@ -1,13 +1,16 @@
 package v4l2
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"syscall"
 	"unsafe"
 
 	"github.com/cluecam/cluecam/drivers/internal/ioctl"
+	"github.com/cluecam/cluecam/hw"
 )
 
 // ControlType is enum v4l2_ctrl_type.
@@ -20,23 +23,32 @@ const (
 	ControlMenu      ControlType = ctrlTypeMenu
 	ControlButton    ControlType = ctrlTypeButton
 	ControlInteger64 ControlType = ctrlTypeInteger64
+	ControlString    ControlType = ctrlTypeString
+	ControlBitmask   ControlType = ctrlTypeBitmask
 	ControlIntMenu   ControlType = ctrlTypeIntMenu
 )
 
+var controlTypes = map[ControlType]hw.ControlType{
+	ControlInteger: hw.ControlInteger, ControlBoolean: hw.ControlBoolean, ControlMenu: hw.ControlMenu,
+	ControlButton: hw.ControlButton, ControlInteger64: hw.ControlInteger64, ControlString: hw.ControlString,
+	ControlBitmask: hw.ControlBitmask, ControlIntMenu: hw.ControlIntMenu,
+}
+
+// toHW returns the hardware-neutral type; compound types are
+// hw.ControlCompound.
+func (t ControlType) toHW() hw.ControlType {
+	if t >= ctrlCompoundTypes {
+		return hw.ControlCompound
+	}
+	if h, ok := controlTypes[t]; ok {
+		return h
+	}
+	return 0
+}
+
 func (t ControlType) String() string {
-	switch t {
-	case ControlInteger:
-		return "int"
-	case ControlBoolean:
-		return "bool"
-	case ControlMenu:
-		return "menu"
-	case ControlButton:
-		return "button"
-	case ControlInteger64:
-		return "int64"
-	case ControlIntMenu:
-		return "intmenu"
+	if h := t.toHW(); h != 0 {
+		return h.String()
 	}
 	return fmt.Sprintf("type%d", uint32(t))
 }
@@ -50,9 +62,43 @@ type Control struct {
 	Min, Max, Step, Default int64
 	Flags                   uint32
 	// Value is the current value; HasValue is false for buttons,
-	// write-only and compound controls, and when reading failed.
+	// strings, write-only and compound controls, and when reading failed.
 	Value    int64
 	HasValue bool
+	// Menu names the items of a menu (VIDIOC_QUERYMENU): Menu[v] is value
+	// v's name, "" where the driver skips v; for an integer menu, the
+	// integers as text. Only list fills it.
+	Menu []string
+}
+
+// HW returns the control as hw.DeviceInfo lists it.
+func (c Control) HW() hw.Control {
+	h := hw.Control{ID: c.ID, Name: c.Name, Type: c.Type.toHW(), Min: c.Min, Max: c.Max, Step: c.Step, Default: c.Default,
+		Value: c.Value, HasValue: c.HasValue, Menu: c.Menu}
+	for _, f := range [...]struct {
+		v4l2 uint32
+		hw   hw.ControlFlags
+	}{
+		{ctrlFlagReadOnly, hw.ControlReadOnly}, {ctrlFlagWriteOnly, hw.ControlWriteOnly}, {ctrlFlagInactive, hw.ControlInactive},
+		{ctrlFlagVolatile, hw.ControlVolatile}, {ctrlFlagGrabbed, hw.ControlGrabbed},
+	} {
+		if c.Flags&f.v4l2 != 0 {
+			h.Flags |= f.hw
+		}
+	}
+	return h
+}
+
+// hwControls converts a list for hw.DeviceInfo (nil for none).
+func hwControls(cs []Control) []hw.Control {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]hw.Control, len(cs))
+	for i, c := range cs {
+		out[i] = c.HW()
+	}
+	return out
 }
 
 // ReadOnly reports whether the control cannot be set.
@@ -62,9 +108,11 @@ func (c Control) ReadOnly() bool { return c.Flags&ctrlFlagReadOnly != 0 }
 // exposure while auto-exposure is on).
 func (c Control) Inactive() bool { return c.Flags&ctrlFlagInactive != 0 }
 
+// scalar reports whether the control has a value VIDIOC_G_EXT_CTRLS
+// returns in struct v4l2_ext_control itself.
 func (c Control) scalar() bool {
 	switch c.Type {
-	case ControlInteger, ControlBoolean, ControlMenu, ControlInteger64, ControlIntMenu:
+	case ControlInteger, ControlBoolean, ControlMenu, ControlInteger64, ControlIntMenu, ControlBitmask:
 		return c.Flags&ctrlFlagWriteOnly == 0
 	}
 	return false
@@ -118,8 +166,9 @@ func (n *ctrlNode) queryLocked(id uint32) (Control, bool, error) {
 		}
 		return Control{}, false, ioctlError(n.path, vidiocQueryExtCtrl, err)
 	}
-	// Drivers from before Linux 3.16 only know VIDIOC_QUERYCTRL.
-	qc := queryctrl{id: id}
+	// Drivers from before Linux 3.16 only know VIDIOC_QUERYCTRL, which
+	// has no compound controls.
+	qc := queryctrl{id: id &^ ctrlFlagNextCompound}
 	if err := n.sys.Ioctl(n.fd, vidiocQueryctrl, unsafe.Pointer(&qc)); err != nil {
 		if isErrno(err, syscall.EINVAL) {
 			return Control{}, false, nil
@@ -139,35 +188,109 @@ func (n *ctrlNode) present(id uint32) (Control, bool) {
 	return c, true
 }
 
-// list enumerates every control (V4L2_CTRL_FLAG_NEXT_CTRL), class headers
-// and disabled ones left out, each with its current value.
+// Bounds of an enumeration, against drivers that never end a list.
+const (
+	maxControls  = 1024 // V4L2_CID_MAX_CTRLS
+	maxMenuItems = 256
+)
+
+// list enumerates every control, compound ones included
+// (V4L2_CTRL_FLAG_NEXT_CTRL | V4L2_CTRL_FLAG_NEXT_COMPOUND), class headers
+// and disabled ones left out, with the names of menu items and the current
+// values, read in one VIDIOC_G_EXT_CTRLS. On an error other than the end
+// of the list (the node unplugged) it returns the controls found so far,
+// without values.
 func (n *ctrlNode) list() ([]Control, error) {
 	var out []Control
 	id := uint32(0)
-	for range 1024 {
-		c, ok, err := n.query(id | ctrlFlagNextCtrl)
-		if err != nil {
-			return out, err
+	var err error
+	for range maxControls {
+		c, ok, qerr := n.query(id | ctrlFlagNextCtrl | ctrlFlagNextCompound)
+		if qerr != nil {
+			err = qerr
+			break
 		}
 		if !ok || c.ID <= id { // done, or a driver that does not advance
-			return out, nil
+			break
 		}
 		id = c.ID
 		if c.Type == ctrlTypeCtrlClass || c.Flags&ctrlFlagDisabled != 0 {
 			continue
 		}
-		if c.scalar() {
-			if v, err := n.get(c.ID); err == nil {
-				c.Value, c.HasValue = v, true
-			}
+		if c.Type == ControlMenu || c.Type == ControlIntMenu {
+			c.Menu = n.menu(c)
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	if err == nil {
+		n.values(out)
+	}
+	return out, err
 }
 
-// get reads a control's current value (VIDIOC_G_EXT_CTRLS, any class).
-func (n *ctrlNode) get(id uint32) (int64, error) {
+// menu names the items Min..Max of a menu control (VIDIOC_QUERYMENU); an
+// item the driver skips answers EINVAL and stays "".
+func (n *ctrlNode) menu(c Control) []string {
+	if c.Min < 0 || c.Max < c.Min {
+		return nil
+	}
+	hi := min(c.Max, maxMenuItems-1)
+	names := make([]string, hi+1)
+	for i := c.Min; i <= hi; i++ {
+		q := querymenu{id: c.ID, index: uint32(i)}
+		if err := n.sys.Ioctl(n.fd, vidiocQuerymenu, unsafe.Pointer(&q)); err != nil {
+			if isErrno(err, syscall.EINVAL) {
+				continue
+			}
+			break // the node went away: the next query says so
+		}
+		if c.Type == ControlIntMenu {
+			names[i] = strconv.FormatInt(int64(binary.NativeEndian.Uint64(q.name[:8])), 10)
+		} else {
+			names[i] = ioctl.CString(q.name[:])
+		}
+	}
+	return names
+}
+
+// values reads the current values of the scalar controls among cs in one
+// VIDIOC_G_EXT_CTRLS. When the driver refuses the batch (uvcvideo stops at
+// the first control the camera does not answer) it reads them one by one;
+// those that fail keep HasValue false.
+func (n *ctrlNode) values(cs []Control) {
+	var idx []int
+	for i, c := range cs {
+		if c.scalar() {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return
+	}
+	ecs := make([]extControl, len(idx))
+	for j, i := range idx {
+		ecs[j].id = cs[i].ID
+	}
+	x := extControls{which: ctrlWhichCurVal, count: uint32(len(ecs)), controls: unsafe.Pointer(&ecs[0])}
+	if err := n.sys.Ioctl(n.fd, vidiocGExtCtrls, unsafe.Pointer(&x)); err == nil {
+		for j, i := range idx {
+			cs[i].Value, cs[i].HasValue = ecs[j].valueAs(cs[i].Type), true
+		}
+		return
+	}
+	if len(idx) == 1 {
+		return // that was the one read
+	}
+	for _, i := range idx {
+		if v, err := n.get(cs[i].ID, cs[i].Type); err == nil {
+			cs[i].Value, cs[i].HasValue = v, true
+		}
+	}
+}
+
+// get reads a control's current value (VIDIOC_G_EXT_CTRLS, any class);
+// t says how wide it is.
+func (n *ctrlNode) get(id uint32, t ControlType) (int64, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.ec[0] = extControl{id: id}
@@ -175,7 +298,7 @@ func (n *ctrlNode) get(id uint32) (int64, error) {
 	if err := n.sys.Ioctl(n.fd, vidiocGExtCtrls, unsafe.Pointer(&n.ecs)); err != nil {
 		return 0, ioctlError(n.path, vidiocGExtCtrls, fmt.Errorf("control %#x: %w", id, err))
 	}
-	return n.ec[0].value64(), nil
+	return n.ec[0].valueAs(t), nil
 }
 
 // set writes a control (VIDIOC_S_EXT_CTRLS, any class). v is written as
@@ -209,7 +332,7 @@ func findCodecControls(n *ctrlNode) *codecControls {
 	cc.bitrate, cc.hasRate = n.present(CIDBitrate)
 	_, cc.hasKey = n.present(CIDForceKeyFrame)
 	if cc.hasRate {
-		if v, err := n.get(CIDBitrate); err == nil {
+		if v, err := n.get(CIDBitrate, cc.bitrate.Type); err == nil {
 			cc.target, cc.targetOK = int(v), true
 		}
 	}

@@ -25,8 +25,10 @@
 //   - Controls: extended controls (VIDIOC_QUERY_EXT_CTRL, G/S_EXT_CTRLS)
 //     for bitrate and forced keyframes behind hw.BitrateController and
 //     hw.KeyframeRequester (see Camera.Source), encoder setup (bitrate, I
-//     period, profile, level, REPEAT_SEQ_HEADER), and the user controls for
-//     `cluecam devices` (Provider.Controls).
+//     period, profile, level, REPEAT_SEQ_HEADER), and every control of a
+//     device in hw.DeviceInfo.Controls from Scan (VIDIOC_QUERY_EXT_CTRL
+//     with NEXT_CTRL|NEXT_COMPOUND, VIDIOC_QUERYMENU, the values in one
+//     VIDIOC_G_EXT_CTRLS), which `cluecam devices` prints.
 //
 // # The seam
 //

@@ -4,15 +4,19 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/blackjack/webcam"
 
 	"github.com/cluecam/cluecam/drivers/hotplug"
+	"github.com/cluecam/cluecam/drivers/internal/ioctl/ioctltest"
 	"github.com/cluecam/cluecam/hw"
 )
 
@@ -228,6 +232,129 @@ func waitEvent(t *testing.T, events <-chan hw.Event, what string, ok func(hw.Eve
 		}
 	}
 }
+
+// TestKernelControls lists vivid's controls as a scan does: class headers
+// and disabled controls left out; compound, string, 64-bit, bitmask and
+// menu controls with the widths and names the kernel gives (the 64-bit
+// fields of struct v4l2_query_ext_ctrl and the packed v4l2_querymenu are
+// what 32-bit ARM could get wrong); every value read in one
+// VIDIOC_G_EXT_CTRLS. Brightness and Hue (negative values) are set
+// through the camera and read back through the enumeration.
+func TestKernelControls(t *testing.T) {
+	path := vividPath(t)
+	rec := ioctltest.NewRecorder(DefaultSys())
+	p := NewProvider(&Options{Sys: rec, FS: fstest.MapFS{strings.TrimPrefix(path, "/"): {}}})
+	scan := func() map[string]hw.Control {
+		t.Helper()
+		devs, err := p.Scan(context.Background())
+		if err != nil || len(devs) != 1 || devs[0].ID != path {
+			t.Fatalf("Scan = %+v, %v", devs, err)
+		}
+		byKey := map[string]hw.Control{}
+		for _, c := range devs[0].Controls {
+			if c.Type == 0 {
+				t.Errorf("control %q of an unknown type (a class header?)", c.Name)
+			}
+			if _, dup := byKey[c.Key()]; dup {
+				t.Errorf("control %q listed twice", c.Key())
+			}
+			byKey[c.Key()] = c
+		}
+		return byKey
+	}
+	cs := scan()
+	var ioctls, reads, menus int
+	for _, s := range rec.Steps() {
+		if s.Op == ioctltest.OpIoctl {
+			ioctls++
+			reads += map[bool]int{true: 1}[s.Req == vidiocGExtCtrls]
+			menus += map[bool]int{true: 1}[s.Req == vidiocQuerymenu]
+		}
+	}
+	t.Logf("%d controls in %d ioctls (%d VIDIOC_QUERYMENU, %d VIDIOC_G_EXT_CTRLS)", len(cs), ioctls, menus, reads)
+	if reads != 1 {
+		t.Errorf("values read in %d VIDIOC_G_EXT_CTRLS, want 1", reads)
+	}
+
+	// vivid-ctrls.c: Brightness 0..255 step 1, default 128; Hue -128..128.
+	b, ok := cs["brightness"]
+	if !ok || b.ID != CIDBrightness || b.Type != hw.ControlInteger || b.Min != 0 || b.Max != 255 || b.Step != 1 || b.Default != 128 || !b.HasValue {
+		t.Errorf("brightness = %+v (%v)", b, ok)
+	}
+	if h := cs["hue"]; h.Min != -128 || h.Max != 128 || !h.HasValue {
+		t.Errorf("hue = %+v", h)
+	}
+	// VIVID_CID_INTEGER64 spans the s64 range; VIVID_CID_BITMASK has the
+	// top bit in its mask and default, which a sign-extending read would
+	// make negative.
+	if c := cs["integer_64_bits"]; c.Type != hw.ControlInteger64 || c.Min != math.MinInt64 || c.Max != math.MaxInt64 || !c.HasValue {
+		t.Errorf("integer_64_bits = %+v", c)
+	}
+	if c := cs["bitmask"]; c.Type != hw.ControlBitmask || c.Max&0x80000000 == 0 || !c.HasValue || c.Value < 0 || c.Default < 0 {
+		t.Errorf("bitmask = %+v", c)
+	}
+	if c := cs["string"]; c.Type != hw.ControlString || c.HasValue {
+		t.Errorf("string = %+v", c)
+	}
+	// VIVID_CID_MENU: items 1..4, item 2 skipped; the integer menu's
+	// items are numbers.
+	if c := cs["menu"]; c.Type != hw.ControlMenu || len(c.Menu) != int(c.Max)+1 || c.Min != 1 || c.Menu[0] != "" || c.Menu[1] == "" || c.Menu[2] != "" || c.Menu[3] == "" || !c.HasValue {
+		t.Errorf("menu = %+v", c)
+	}
+	if c := cs["integer_menu"]; c.Type != hw.ControlIntMenu || len(c.Menu) == 0 || !c.HasValue {
+		t.Errorf("integer_menu = %+v", c)
+	} else if _, err := strconv.ParseInt(c.Menu[c.Max], 10, 64); err != nil {
+		t.Errorf("integer_menu item %d = %q", c.Max, c.Menu[c.Max])
+	}
+	compound := 0
+	for _, c := range cs {
+		if c.Type == hw.ControlCompound {
+			compound++
+			if c.HasValue {
+				t.Errorf("compound %q has a value", c.Name)
+			}
+		}
+	}
+	if compound == 0 {
+		t.Error("no compound controls (V4L2_CTRL_FLAG_NEXT_COMPOUND)")
+	}
+
+	// Set through the camera, read back through the enumeration.
+	cam, err := OpenCamera(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	defer func() { // as they were
+		_ = cam.SetControl(CIDBrightness, cs["brightness"].Value)
+		_ = cam.SetControl(cidHue, cs["hue"].Value)
+	}()
+	bright := int64(200)
+	if b.Value == bright {
+		bright = 100
+	}
+	set := func(key string, id uint32, v int64) {
+		t.Helper()
+		if err := cam.SetControl(id, v); err != nil {
+			t.Fatalf("set %s = %d: %v", key, v, err)
+		}
+	}
+	set("brightness", CIDBrightness, bright)
+	set("hue", cidHue, -100)
+	if v, err := cam.Control(cidHue); err != nil || v != -100 {
+		t.Errorf("Control(hue) = %d, %v", v, err)
+	}
+	after := scan()
+	if got := after["brightness"]; got.Value != bright || !got.HasValue {
+		t.Errorf("brightness after setting %d: %+v", bright, got)
+	}
+	if got := after["hue"]; got.Value != -100 || !got.HasValue {
+		t.Errorf("hue after setting -100: %+v", got)
+	}
+}
+
+// cidHue is V4L2_CID_HUE.
+const cidHue = 0x00980903
 
 // TestKernelHotplugUnbind removes vivid mid-stream by unbinding its
 // platform device: the blocked ReadFrame ends with hw.ErrGone (not a hang,

@@ -46,6 +46,7 @@ type node struct {
 	// first coded format (nil: not enumerable, no limit known).
 	codedSizes []frmsizeenum
 	hwCaps     hw.Caps
+	controls   []Control // listed by a scan only
 }
 
 // ioctlOn is a one-off ioctl on fd with the error wrapped.
@@ -219,7 +220,7 @@ func enumIntervals(sys Sys, fd int, path string, pix hw.PixelFormat, s frameSize
 // info turns a camera node into the DeviceInfo Scan reports.
 func (n *node) info() hw.DeviceInfo {
 	return hw.DeviceInfo{ID: n.path, Driver: providerName, Name: n.card, Location: n.bus,
-		Kind: hw.KindVideo, Caps: n.hwCaps, Modes: append([]hw.VideoMode(nil), n.modes...)}
+		Kind: hw.KindVideo, Caps: n.hwCaps, Modes: append([]hw.VideoMode(nil), n.modes...), Controls: hwControls(n.controls)}
 }
 
 // composed pairs a camera with an encoder: the camera's raw modes the
@@ -280,5 +281,5 @@ func compose(cam, enc *node) *composed {
 func (c *composed) info() hw.DeviceInfo {
 	return hw.DeviceInfo{ID: composedID(c.cam.path, c.enc.path), Driver: providerName,
 		Name: fmt.Sprintf("%s encoded by %s", c.cam.card, c.enc.card), Location: c.cam.bus,
-		Kind: hw.KindVideo, Caps: c.enc.hwCaps, Modes: append([]hw.VideoMode(nil), c.modes...)}
+		Kind: hw.KindVideo, Caps: c.enc.hwCaps, Modes: append([]hw.VideoMode(nil), c.modes...), Controls: hwControls(c.enc.controls)}
 }

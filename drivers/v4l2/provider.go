@@ -71,13 +71,18 @@ func (p *Provider) devicePaths() ([]string, error) {
 	return out, nil
 }
 
-// probePath opens, probes and closes one node.
-func (p *Provider) probePath(path string) (*node, error) {
+// probePath opens, probes and closes one node; with controls, a camera's
+// or encoder's controls are listed too. A node whose controls fail to
+// list is returned with those found, and the error.
+func (p *Provider) probePath(path string, controls bool) (*node, error) {
 	fd, err := p.cfg.sys.Open(path)
 	if err != nil {
 		return nil, wrap(path, ioctl.OpenError(err))
 	}
 	n, err := probe(p.cfg.sys, fd, path, p.cfg.formats)
+	if err == nil && controls && (n.kind == nodeCamera && len(n.modes) > 0 || n.kind == nodeEncoder) {
+		n.controls, err = newCtrlNode(p.cfg.sys, fd, path).list()
+	}
 	if cerr := p.cfg.sys.Close(fd); err == nil && cerr != nil {
 		err = wrap(path, cerr)
 	}
@@ -85,7 +90,7 @@ func (p *Provider) probePath(path string) (*node, error) {
 }
 
 // nodes probes every device node; failures are joined, not fatal.
-func (p *Provider) nodes(ctx context.Context) (cams, encs []*node, err error) {
+func (p *Provider) nodes(ctx context.Context, controls bool) (cams, encs []*node, err error) {
 	paths, err := p.devicePaths()
 	if err != nil {
 		return nil, nil, err
@@ -96,10 +101,12 @@ func (p *Provider) nodes(ctx context.Context) (cams, encs []*node, err error) {
 			errs = append(errs, err)
 			break
 		}
-		n, err := p.probePath(path)
+		n, err := p.probePath(path, controls)
 		if err != nil {
 			errs = append(errs, err)
-			continue
+			if n == nil {
+				continue
+			}
 		}
 		switch n.kind {
 		case nodeCamera:
@@ -113,9 +120,15 @@ func (p *Provider) nodes(ctx context.Context) (cams, encs []*node, err error) {
 	return cams, encs, errors.Join(errs...)
 }
 
-// Scan lists the cameras and camera+encoder pairs present now.
+// Scan lists the cameras and camera+encoder pairs present now, with their
+// controls (a pair's are the encoder's).
 func (p *Provider) Scan(ctx context.Context) ([]hw.DeviceInfo, error) {
-	cams, encs, err := p.nodes(ctx)
+	return p.scan(ctx, true)
+}
+
+// scan is Scan, with or without the controls.
+func (p *Provider) scan(ctx context.Context, controls bool) ([]hw.DeviceInfo, error) {
+	cams, encs, err := p.nodes(ctx, controls)
 	var out []hw.DeviceInfo
 	for _, c := range cams {
 		out = append(out, c.info())
@@ -135,11 +148,12 @@ func (p *Provider) Scan(ctx context.Context) ([]hw.DeviceInfo, error) {
 // Watch reports cameras and pairs that come and go (uevents of the
 // video4linux subsystem, see drivers/hotplug) until ctx is done. A camera
 // removed takes its pairs with it. A source open on a removed node fails
-// its reads with hw.ErrGone.
+// its reads with hw.ErrGone. The devices in events have no Controls: a
+// changed value is no new device.
 func (p *Provider) Watch(ctx context.Context, events chan<- hw.Event) error {
 	return hotplug.Watch(ctx, hotplug.Devices{
 		Subsystem: "video4linux",
-		Scan:      p.Scan,
+		Scan:      func(ctx context.Context) ([]hw.DeviceInfo, error) { return p.scan(ctx, false) },
 		Nodes: func(id string) []string {
 			cam, enc, ok := splitID(id)
 			switch {

@@ -26,14 +26,19 @@ func TestProviderScanAndOpen(t *testing.T) {
 	var script []ioctltest.Step
 	script = append(script, ioctltest.OpenStep(c.path, c.fd))
 	script = append(script, c.probeSteps()...)
-	script = append(script, ioctltest.CloseStep(c.fd),
+	script = append(script, lastCtrl(c.fd, 0).Why("a camera without controls"), ioctltest.CloseStep(c.fd),
 		ioctltest.OpenStep("/dev/video1", 4),
 		ioctltest.Call(4, vidiocQuerycap, capability{}, capOut("uvcvideo", "Test Cam", 0x00800000|capStreaming)).Why("metadata node"),
 		ioctltest.CloseStep(4),
 		ioctltest.OpenFail("/dev/video2", syscall.EACCES),
 		ioctltest.OpenStep(encPath, encFd))
 	script = append(script, encProbeSteps()...)
-	script = append(script, ioctltest.CloseStep(encFd))
+	script = append(script,
+		nextCtrl(encFd, 0, ctrlDesc(CIDBitrate, ctrlTypeInteger, "Video Bitrate", 25000, 25000000, 25000, 10000000)),
+		nextCtrl(encFd, CIDBitrate, ctrlDesc(CIDForceKeyFrame, ctrlTypeButton, "Force Key Frame", 0, 0, 0, 0)),
+		lastCtrl(encFd, CIDForceKeyFrame),
+		getCtrlsStep(t, encFd, nil, val32(CIDBitrate, 4000000)),
+		ioctltest.CloseStep(encFd))
 	f := newFake(t, script...)
 	p := NewProvider(&Options{Sys: f, FS: devFS("video0", "video1", "video11", "video2", "video-meta", "vbi0")})
 	if p.Name() != "v4l2" {
@@ -54,6 +59,11 @@ func TestProviderScanAndOpen(t *testing.T) {
 	if pair.ID != "/dev/video0+/dev/video11" || pair.Caps != hw.CapKeyframe|hw.CapBitrate || len(pair.Modes) != 2 ||
 		!pair.Modes[0].Equal(modeEnc30) || pair.Name != "Test Cam encoded by bcm2835-codec-encode" {
 		t.Errorf("pair = %+v", pair)
+	}
+	// The camera has no controls; the pair has the encoder's.
+	if cam.Controls != nil || len(pair.Controls) != 2 || pair.Controls[0].Key() != "video_bitrate" || pair.Controls[0].Value != 4000000 ||
+		pair.Controls[1].Type != hw.ControlButton {
+		t.Errorf("controls: camera %+v, pair %+v", cam.Controls, pair.Controls)
 	}
 
 	// Open the camera; a second open, or the pair using it, is busy.

@@ -101,12 +101,19 @@ const (
 	ctrlTypeButton    = 4
 	ctrlTypeInteger64 = 5
 	ctrlTypeCtrlClass = 6
+	ctrlTypeString    = 7
+	ctrlTypeBitmask   = 8
 	ctrlTypeIntMenu   = 9
+	// Compound types (arrays of u8/u16/u32, areas, codec parameters)
+	// start here.
+	ctrlCompoundTypes = 0x0100
 
 	ctrlFlagDisabled     = 0x0001
+	ctrlFlagGrabbed      = 0x0002
 	ctrlFlagReadOnly     = 0x0004
 	ctrlFlagInactive     = 0x0010
 	ctrlFlagWriteOnly    = 0x0040
+	ctrlFlagVolatile     = 0x0080
 	ctrlFlagNextCtrl     = 0x80000000
 	ctrlFlagNextCompound = 0x40000000
 
@@ -333,6 +340,16 @@ type queryctrl struct {
 	reserved     [2]uint32
 }
 
+// struct v4l2_querymenu, packed (44 bytes on every ABI): name is the union
+// of name and the s64 value of an integer menu item, read as little-endian
+// bytes since it sits at offset 8 without C's alignment.
+type querymenu struct {
+	id       uint32
+	index    uint32
+	name     [32]byte
+	reserved uint32
+}
+
 // struct v4l2_query_ext_ctrl. Every 64-bit member sits at a multiple of 8,
 // so Go's 4-byte alignment of int64 on arm changes nothing.
 type queryExtCtrl struct {
@@ -363,6 +380,19 @@ type extControl struct {
 
 func (c *extControl) setValue64(v int64) { c.value = [2]uint32{uint32(v), uint32(uint64(v) >> 32)} }
 func (c *extControl) value64() int64     { return int64(uint64(c.value[0]) | uint64(c.value[1])<<32) }
+
+// valueAs reads the value as the kernel wrote it for a control of type t:
+// value64 for 64-bit integers, the s32 value (sign-extended) for the
+// others, a bitmask's u32 as is.
+func (c *extControl) valueAs(t ControlType) int64 {
+	switch t {
+	case ControlInteger64:
+		return c.value64()
+	case ControlBitmask:
+		return int64(c.value[0])
+	}
+	return int64(int32(c.value[0]))
+}
 
 // struct v4l2_ext_controls
 type extControls struct {
@@ -441,6 +471,7 @@ var (
 	vidiocGCtrl              = ioctl.IOWR('V', 27, unsafe.Sizeof(control{}))
 	vidiocSCtrl              = ioctl.IOWR('V', 28, unsafe.Sizeof(control{}))
 	vidiocQueryctrl          = ioctl.IOWR('V', 36, unsafe.Sizeof(queryctrl{}))
+	vidiocQuerymenu          = ioctl.IOWR('V', 37, unsafe.Sizeof(querymenu{}))
 	vidiocGExtCtrls          = ioctl.IOWR('V', 71, unsafe.Sizeof(extControls{}))
 	vidiocSExtCtrls          = ioctl.IOWR('V', 72, unsafe.Sizeof(extControls{}))
 	vidiocEnumFramesizes     = ioctl.IOWR('V', 74, unsafe.Sizeof(frmsizeenum{}))
@@ -460,7 +491,7 @@ var ioctlNames = ioctl.Names{
 	vidiocQbuf: "VIDIOC_QBUF", vidiocExpbuf: "VIDIOC_EXPBUF", vidiocDqbuf: "VIDIOC_DQBUF",
 	vidiocStreamon: "VIDIOC_STREAMON", vidiocStreamoff: "VIDIOC_STREAMOFF", vidiocGParm: "VIDIOC_G_PARM",
 	vidiocSParm: "VIDIOC_S_PARM", vidiocGCtrl: "VIDIOC_G_CTRL", vidiocSCtrl: "VIDIOC_S_CTRL",
-	vidiocQueryctrl: "VIDIOC_QUERYCTRL", vidiocGExtCtrls: "VIDIOC_G_EXT_CTRLS", vidiocSExtCtrls: "VIDIOC_S_EXT_CTRLS",
+	vidiocQueryctrl: "VIDIOC_QUERYCTRL", vidiocQuerymenu: "VIDIOC_QUERYMENU", vidiocGExtCtrls: "VIDIOC_G_EXT_CTRLS", vidiocSExtCtrls: "VIDIOC_S_EXT_CTRLS",
 	vidiocEnumFramesizes: "VIDIOC_ENUM_FRAMESIZES", vidiocEnumFrameintervals: "VIDIOC_ENUM_FRAMEINTERVALS",
 	vidiocEncoderCmd: "VIDIOC_ENCODER_CMD", vidiocTryEncoderCmd: "VIDIOC_TRY_ENCODER_CMD",
 	vidiocDqevent: "VIDIOC_DQEVENT", vidiocSubscribeEvent: "VIDIOC_SUBSCRIBE_EVENT",
