@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,19 +81,7 @@ func TestCallAgainstRun(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("call exited %d\nstdout:\n%s\nstderr:\n%s\nbox:\n%s", code, stdout, stderr, boxLog.String())
 	}
-	for _, capture := range []string{"main", "wide", "table-mic"} {
-		m := regexp.MustCompile(`capture ` + capture + `: (\d+) packets, (\d+) frames`).FindStringSubmatch(stdout)
-		if m == nil {
-			t.Errorf("no media from capture %s:\n%s", capture, stdout)
-			continue
-		}
-		if n, _ := strconv.Atoi(m[1]); n < 30 {
-			t.Errorf("capture %s: %s packets", capture, m[1])
-		}
-	}
-	if strings.Contains(stdout, "no CaptId") {
-		t.Errorf("packets without CaptId:\n%s", stdout)
-	}
+	checkMedia(t, stdout, 30)
 	waitFor(t, boxLog, `"msg":"call ended"`, 10*time.Second)
 
 	os.WriteFile(pw, []byte("wrong\n"), 0o600)

@@ -38,12 +38,14 @@ func InCI() bool {
 
 // FreeUDPPortPair returns an even loopback UDP port p with p+1 free too, for
 // an RTP receiver whose RTCP goes to the next port (RFC 3550 §11). Ports are
-// probed at random in 20000..59999 so parallel test binaries rarely collide.
+// probed at random in 21000..59999 so parallel test binaries rarely collide;
+// not below, where the example configuration's RTP range (20000..20998)
+// would refuse it as a SIP port.
 func FreeUDPPortPair(t testing.TB) int {
 	t.Helper()
 	lo := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
 	for range 200 {
-		p := 20000 + 2*rand.IntN(20000)
+		p := 21000 + 2*rand.IntN(19500)
 		lo.Port = p
 		a, err := net.ListenUDP("udp4", lo)
 		if err != nil {
