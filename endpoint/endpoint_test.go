@@ -269,3 +269,35 @@ func TestPeerVanishes(t *testing.T) {
 		t.Fatal("the box never sent BYE")
 	}
 }
+
+// TestReadvertiseDuringCall: when the room changes mid-call (a head came
+// to rest, a camera went), every active CLUE session gets the new
+// advertisement (RFC 8847 §5.3) and the consumer configures again; media
+// goes on.
+func TestReadvertiseDuringCall(t *testing.T) {
+	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}})
+	w := newWatcher(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	call, err := w.ua.Dial(ctx, "sip:cluecam@"+b.ua.Addr("tcp").String()+";transport=tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Hangup(ctx)
+	count := func(kind string) int {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		n := 0
+		for _, ev := range w.events {
+			if ev.Kind == kind {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, "configured", func() bool { return count("configured") == 1 })
+	b.ep.Readvertise(b.adv)
+	waitFor(t, "second advertisement and configure", func() bool { return count("advertisement") == 2 && count("configured") == 2 })
+	before, _ := w.count()
+	waitFor(t, "media after the new configure", func() bool { m, _ := w.count(); return m["main"] > before["main"]+30 })
+}
