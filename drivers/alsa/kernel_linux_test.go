@@ -10,7 +10,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/cluecam/cluecam/drivers/hotplug"
+	"github.com/cluecam/cluecam/drivers/hotplug/hotplugtest"
 	"github.com/cluecam/cluecam/drivers/internal/ioctl"
 	"github.com/cluecam/cluecam/hw"
 )
@@ -164,40 +164,9 @@ func TestKernelHotplugUnbind(t *testing.T) {
 		t.Fatalf("want one snd_aloop platform device under %s, have %v", aloopDriver, pdevs)
 	}
 	pdev := filepath.Base(pdevs[0])
-	ready := make(chan struct{})
-	p := NewProvider(&Options{Hotplug: &hotplug.Options{Ready: func() { close(ready) }}})
-	ctx, cancel := context.WithCancel(context.Background())
-	events := make(chan hw.Event, 32)
-	watchErr := make(chan error, 1)
-	go func() { watchErr <- p.Watch(ctx, events) }()
-	defer func() {
-		cancel()
-		if err := <-watchErr; !errors.Is(err, context.Canceled) {
-			t.Errorf("Watch ended with %v, want context.Canceled", err)
-		}
-	}()
-	select {
-	case <-ready:
-	case err := <-watchErr:
-		t.Fatalf("Watch: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("Watch never ready")
-	}
-	waitEvent := func(what string, ok func(hw.Event) bool) hw.Event {
-		t.Helper()
-		deadline := time.After(30 * time.Second)
-		for {
-			select {
-			case e := <-events:
-				t.Logf("hotplug: %v %s (%s)", e.Kind, e.Device.ID, e.Device.Name)
-				if ok(e) {
-					return e
-				}
-			case <-deadline:
-				t.Fatalf("no hotplug event: %s", what)
-			}
-		}
-	}
+	hopts, ready := hotplugtest.Ready()
+	p := NewProvider(&Options{Hotplug: hopts})
+	watch := hotplugtest.Start(t, p.Watch, ready)
 	format := hw.AudioFormat{Rate: 48000, Channels: 2, Encoding: hw.S16LE}
 	src, err := p.OpenAudio(context.Background(), "hw:0,0")
 	if err != nil {
@@ -231,7 +200,7 @@ func TestKernelHotplugUnbind(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("ReadPeriod still blocked after the unbind")
 	}
-	waitEvent("removal of hw:0,0", func(e hw.Event) bool { return e.Kind == hw.DeviceRemoved && e.Device.ID == "hw:0,0" })
+	watch.Wait("removal of hw:0,0", func(e hw.Event) bool { return e.Kind == hw.DeviceRemoved && e.Device.ID == "hw:0,0" })
 	if err := src.Stop(); err != nil {
 		t.Errorf("Stop of the removed PCM: %v", err)
 	}
@@ -249,7 +218,7 @@ func TestKernelHotplugUnbind(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(aloopDriver, "bind"), []byte(pdev), 0); err != nil {
 		t.Fatalf("bind %s: %v", pdev, err)
 	}
-	added := waitEvent("hw:0,0 added", func(e hw.Event) bool { return e.Kind == hw.DeviceAdded && e.Device.ID == "hw:0,0" })
+	added := watch.Wait("hw:0,0 added", func(e hw.Event) bool { return e.Kind == hw.DeviceAdded && e.Device.ID == "hw:0,0" })
 	if len(added.Device.Formats) == 0 {
 		t.Errorf("added %+v without formats", added.Device)
 	}

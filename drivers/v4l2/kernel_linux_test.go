@@ -15,7 +15,7 @@ import (
 
 	"github.com/blackjack/webcam"
 
-	"github.com/cluecam/cluecam/drivers/hotplug"
+	"github.com/cluecam/cluecam/drivers/hotplug/hotplugtest"
 	"github.com/cluecam/cluecam/drivers/internal/ioctl/ioctltest"
 	"github.com/cluecam/cluecam/hw"
 )
@@ -215,24 +215,6 @@ func TestKernelEncoderDMABUF(t *testing.T) {
 // a driver's unbind file detaches it, to bind attaches it again).
 const vividDriver = "/sys/bus/platform/drivers/vivid"
 
-// waitEvent returns the first event for which ok holds, logging the
-// others; the deadline only catches a hang.
-func waitEvent(t *testing.T, events <-chan hw.Event, what string, ok func(hw.Event) bool) hw.Event {
-	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case e := <-events:
-			t.Logf("hotplug: %v %s (%s)", e.Kind, e.Device.ID, e.Device.Name)
-			if ok(e) {
-				return e
-			}
-		case <-deadline:
-			t.Fatalf("no hotplug event: %s", what)
-		}
-	}
-}
-
 // TestKernelControls lists vivid's controls as a scan does: class headers
 // and disabled controls left out; compound, string, 64-bit, bitmask and
 // menu controls with the widths and names the kernel gives (the 64-bit
@@ -382,25 +364,9 @@ func TestKernelHotplugUnbind(t *testing.T) {
 		}
 	})
 
-	ready := make(chan struct{})
-	p := NewProvider(&Options{Hotplug: &hotplug.Options{Ready: func() { close(ready) }}})
-	ctx, cancel := context.WithCancel(context.Background())
-	events := make(chan hw.Event, 32)
-	watchErr := make(chan error, 1)
-	go func() { watchErr <- p.Watch(ctx, events) }()
-	defer func() {
-		cancel()
-		if err := <-watchErr; !errors.Is(err, context.Canceled) {
-			t.Errorf("Watch ended with %v, want context.Canceled", err)
-		}
-	}()
-	select {
-	case <-ready:
-	case err := <-watchErr:
-		t.Fatalf("Watch: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("Watch never ready")
-	}
+	hopts, ready := hotplugtest.Ready()
+	p := NewProvider(&Options{Hotplug: hopts})
+	watch := hotplugtest.Start(t, p.Watch, ready)
 
 	src, err := p.OpenVideo(context.Background(), path)
 	if err != nil {
@@ -448,7 +414,7 @@ func TestKernelHotplugUnbind(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("ReadFrame still blocked after the unbind")
 	}
-	waitEvent(t, events, "removal of "+path, func(e hw.Event) bool {
+	watch.Wait("removal of "+path, func(e hw.Event) bool {
 		return e.Kind == hw.DeviceRemoved && e.Device.ID == path
 	})
 	if err := src.Stop(); err != nil {
@@ -462,7 +428,7 @@ func TestKernelHotplugUnbind(t *testing.T) {
 	}
 
 	sysWrite("bind")
-	added := waitEvent(t, events, "a vivid camera added", func(e hw.Event) bool {
+	added := watch.Wait("a vivid camera added", func(e hw.Event) bool {
 		return e.Kind == hw.DeviceAdded && !strings.Contains(e.Device.ID, "+") && e.Device.Kind == hw.KindVideo
 	})
 	src, err = p.OpenVideo(context.Background(), added.Device.ID)
