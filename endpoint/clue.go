@@ -10,6 +10,7 @@ import (
 	"github.com/cluecam/cluecam/clue/provider"
 	"github.com/cluecam/cluecam/clue/sdp"
 	"github.com/cluecam/cluecam/media/pipeline"
+	"github.com/cluecam/cluecam/media/rtp"
 	"github.com/cluecam/cluecam/media/transport"
 )
 
@@ -291,7 +292,7 @@ func (s *session) startMedia() {
 			continue
 		}
 		sub, err := s.e.o.Provider.Hub.Subscribe(t.o, &t.st, func(ssrc uint32) (pipeline.Sink, error) {
-			return newCallSink(s.ep, a, ssrc)
+			return newCallSink(s.ep, a, ssrc, &t.st)
 		})
 		if err != nil {
 			s.log.Error("media not started", "encoding", id, "err", err)
@@ -340,22 +341,44 @@ func (e *Endpoint) Readvertise(adv *provider.Advertisement) {
 	}
 }
 
-// callSink sends one call's share of a pipeline: sealed with the call's
-// SRTP keys, batched through the call's endpoint (only to the authorised
-// peer).
+// callSink sends one call's share of a pipeline: tagged with the MID of
+// its m-line, sealed with the call's SRTP keys, batched through the
+// call's endpoint (only to the authorised peer).
 type callSink struct {
 	pipeline.SRTPSealer
-	ep    *transport.Endpoint
-	batch *transport.Batch
+	ep     *transport.Endpoint
+	batch  *transport.Batch
+	midExt uint8
+	mid    []byte
+	hdr    []byte // scratch for the header with the MID element
 }
 
-func newCallSink(ep *transport.Endpoint, a *transport.Association, ssrc uint32) (*callSink, error) {
-	st, err := a.Sender().Stream(ssrc)
+func newCallSink(ep *transport.Endpoint, a *transport.Association, ssrc uint32, st *sdp.Stream) (*callSink, error) {
+	ss, err := a.Sender().Stream(ssrc)
 	if err != nil {
 		return nil, err
 	}
-	return &callSink{SRTPSealer: pipeline.SRTPSealer{Stream: st, Profile: a.Profile()}, ep: ep, batch: transport.NewBatch(64)}, nil
+	c := &callSink{SRTPSealer: pipeline.SRTPSealer{Stream: ss, Profile: a.Profile()}, ep: ep, batch: transport.NewBatch(64)}
+	if st.MIDExt != 0 && st.MIDExt < 256 && st.MID != "" {
+		// RFC 9143 §9.2: in a BUNDLE group the receiver maps packets to
+		// m-lines by the MID element; the shared packetizer cannot write
+		// it (each call has its own mids), so each call's sink adds it.
+		c.midExt, c.mid = uint8(st.MIDExt), []byte(st.MID)
+		c.hdr = make([]byte, 0, rtp.MaxHeaderLen+maxMIDHeaderGrowth)
+	}
+	return c, nil
 }
+
+// SealRTP implements pipeline.Sealer: the header gains the MID element.
+func (c *callSink) SealRTP(dst, hdr []byte, segs [][]byte) ([]byte, error) {
+	if c.midExt != 0 {
+		hdr = addMID(c.hdr[:0], hdr, c.midExt, c.mid)
+	}
+	return c.SRTPSealer.SealRTP(dst, hdr, segs)
+}
+
+// Overhead implements pipeline.Sealer.
+func (c *callSink) Overhead() int { return c.SRTPSealer.Overhead() + maxMIDHeaderGrowth }
 
 // WriteBatch implements pipeline.Sink.
 func (c *callSink) WriteBatch(pkts [][]byte) (int, error) {

@@ -101,8 +101,10 @@ type watcher struct {
 
 	mu      sync.Mutex
 	events  []endpoint.Event
-	packets map[string]int // by CaptId value
+	packets map[string]int    // by CaptId value
+	mids    map[string]string // CaptId → the MID its packets carried
 	noCapt  int
+	noMID   int
 	evCh    chan endpoint.Event
 }
 
@@ -112,7 +114,7 @@ func newWatcher(t *testing.T, account sip.Account, noICE ...bool) *watcher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &watcher{packets: map[string]int{}, evCh: make(chan endpoint.Event, 64)}
+	w := &watcher{packets: map[string]int{}, mids: map[string]string{}, evCh: make(chan endpoint.Event, 64)}
 	w.ep, err = endpoint.New(endpoint.Options{
 		Log: testLog(t).With("side", "watcher"), Certificate: cert, MediaAddr: loopback,
 		NoICE: len(noICE) > 0 && noICE[0],
@@ -123,6 +125,15 @@ func newWatcher(t *testing.T, account sip.Account, noICE ...bool) *watcher {
 					w.noCapt++
 				} else {
 					w.packets[string(p.CaptID)]++
+				}
+				if p.MID == nil {
+					w.noMID++
+				} else if p.CaptID != nil {
+					if old, ok := w.mids[string(p.CaptID)]; ok && old != string(p.MID) {
+						w.mids[string(p.CaptID)] = "changing: " + old + " " + string(p.MID)
+					} else if !ok {
+						w.mids[string(p.CaptID)] = string(p.MID)
+					}
 				}
 				w.mu.Unlock()
 			},
@@ -225,6 +236,12 @@ func testCall(t *testing.T, noICE bool) {
 	if none != 0 {
 		t.Errorf("%d packets without CaptId", none)
 	}
+	// RFC 9143 §9.2: every packet names its m-line; one line per capture.
+	w.mu.Lock()
+	if w.noMID != 0 || len(w.mids) != 3 || w.mids["main"] == w.mids["wide"] || w.mids["main"] == w.mids["table-mic"] {
+		t.Errorf("MIDs by capture %v, %d packets without", w.mids, w.noMID)
+	}
+	w.mu.Unlock()
 	if !strings.Contains(string(call.RemoteSDP()), "a=sendonly") {
 		t.Errorf("after the re-INVITE no line is sendonly:\n%s", call.RemoteSDP())
 	}

@@ -15,8 +15,23 @@ type Packet struct {
 	SSRC   uint32
 	// CaptID is the CaptId header extension's value (RFC 8849 §5.2),
 	// nil when the packet has none.
-	CaptID  []byte
+	CaptID []byte
+	// MID is the BUNDLE MID element (RFC 9143 §15.1), when the session
+	// negotiated one and the packet has it.
+	MID     []byte
 	Payload []byte
+
+	extProfile uint16 // RFC 8285 block: 0xBEDE or 0x100x, 0 without one
+	ext        []byte
+}
+
+// Element returns the header extension element with this ID (RFC 8285),
+// nil when the packet has none: e.g. the BUNDLE MID (RFC 9143 §15.1).
+func (p *Packet) Element(id uint8) []byte {
+	if id == 0 || p.extProfile == 0 {
+		return nil
+	}
+	return findElement(p.extProfile, p.ext, id)
 }
 
 var errRTP = errors.New("rtp")
@@ -53,6 +68,7 @@ func ParseRTP(b []byte, captIDExt uint8) (Packet, error) {
 		}
 		ext = ext[:n]
 		off += 4 + n
+		p.extProfile, p.ext = profile, ext
 		if captIDExt != 0 {
 			p.CaptID = findElement(profile, ext, captIDExt)
 		}

@@ -52,8 +52,9 @@ type session struct {
 
 	assoc atomic.Pointer[transport.Association]
 	rtcp  atomic.Pointer[[]*Subscription] // snapshot for the receive goroutine
-	// captIDExt is the negotiated CaptId extension ID of received media.
-	captIDExt atomic.Uint32
+	// captIDExt and midExt are the negotiated CaptId and MID extension
+	// IDs of received media.
+	captIDExt, midExt atomic.Uint32
 
 	// Owned by run.
 	ch     *channel.Channel
@@ -352,6 +353,9 @@ func (s *session) setNegotiation(neg *sdp.Negotiation) {
 		if st.Active && st.CaptIdExt != 0 && st.Direction.Receives() {
 			s.captIDExt.Store(uint32(st.CaptIdExt))
 		}
+		if st.Active && st.MIDExt != 0 && st.Direction.Receives() {
+			s.midExt.Store(uint32(st.MIDExt))
+		}
 	}
 	if rt, ok := remoteTransport(neg); ok && s.ep != nil && rt.ICE.Ufrag != "" {
 		s.ep.SetRemoteICE(rt.ICE.Ufrag, rt.ICE.Pwd)
@@ -551,6 +555,7 @@ func (s *session) onMedia(pkt []byte, isRTCP bool) {
 	}
 	if c := s.e.o.Consumer; c != nil && c.OnPacket != nil {
 		if p, err := ParseRTP(plain, uint8(s.captIDExt.Load())); err == nil {
+			p.MID = p.Element(uint8(s.midExt.Load()))
 			c.OnPacket(s.call, p)
 		}
 	}

@@ -166,6 +166,7 @@ type streamReport struct {
 	packets, frames, bytes int
 	ssrc                   uint32
 	pt                     uint8
+	mid                    string // the BUNDLE MID the packets carried
 }
 
 func newCallReport() *callReport { return &callReport{streams: map[string]*streamReport{}} }
@@ -179,7 +180,7 @@ func (r *callReport) packet(_ *sip.Call, p endpoint.Packet) {
 	}
 	s := r.streams[id]
 	if s == nil {
-		s = &streamReport{ssrc: p.SSRC, pt: p.PT}
+		s = &streamReport{ssrc: p.SSRC, pt: p.PT, mid: string(p.MID)}
 		r.streams[id] = s
 	}
 	s.packets++
@@ -233,6 +234,6 @@ func (r *callReport) print(w interface{ Write([]byte) (int, error) }) {
 	sort.Strings(ids)
 	for _, id := range ids {
 		s := r.streams[id]
-		fmt.Fprintf(w, "capture %s: %d packets, %d frames, %d payload bytes, ssrc %08x, pt %d\n", id, s.packets, s.frames, s.bytes, s.ssrc, s.pt)
+		fmt.Fprintf(w, "capture %s: %d packets, %d frames, %d payload bytes, ssrc %08x, pt %d, mid %q\n", id, s.packets, s.frames, s.bytes, s.ssrc, s.pt, s.mid)
 	}
 }
