@@ -145,14 +145,24 @@ test-floor:
 
 # --- long runs (not part of make test) -----------------------------------
 
-# Every fuzz target in the module, each for FUZZTIME.
+# Every fuzz target in the module, each for FUZZTIME; every target runs,
+# and any finding fails the target at the end. Go before 1.27 can end a
+# duration-bound run with a bare "context deadline exceeded" and no input
+# written (go.dev/issue/75804, a race in its fuzz coordinator): that is
+# reported, not counted as a finding.
 fuzz: deps
-	@for pkg in $$($(GO) list ./...); do \
+	@fail=0; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "== $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) $$pkg; \
+	    rc=0; out=$$($(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) $$pkg 2>&1) || rc=$$?; \
+	    echo "$$out"; \
+	    if [ $$rc -ne 0 ]; then \
+	      if echo "$$out" | grep -q 'context deadline exceeded' && ! echo "$$out" | grep -q 'Failing input written'; then \
+	        echo "   ^ go.dev/issue/75804 (fuzz coordinator deadline race, no input written): not a finding"; \
+	      else fail=1; echo "   ^ FINDING in $$pkg $$f"; fi; \
+	    fi; \
 	  done; \
-	done
+	done; exit $$fail
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
