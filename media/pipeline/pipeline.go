@@ -282,13 +282,16 @@ func (p *Pipeline) packetize() error {
 		s.begin(p.o.Backpressure)
 	}
 	var packets, bytes uint64
+	// Each packet is sealed for every sink before the next is made, so
+	// one buffer serves the whole frame.
+	pkt := p.o.Pool.Get()
+	if pkt == nil {
+		return p.abort(sinks, rtp.ErrPoolExhausted)
+	}
+	defer pkt.Release()
 	for p.pz.More() {
-		pkt := p.o.Pool.Get()
-		if pkt == nil {
-			return p.abort(sinks, rtp.ErrPoolExhausted)
-		}
+		pkt.Reset()
 		if err := p.pz.Next(pkt); err != nil {
-			pkt.Release()
 			return p.abort(sinks, err)
 		}
 		hdr := pkt.Header()
@@ -310,7 +313,6 @@ func (p *Pipeline) packetize() error {
 		}
 		packets++
 		bytes += uint64(plen)
-		pkt.Release()
 	}
 	for _, s := range sinks {
 		s.commit(p.o.Backpressure)

