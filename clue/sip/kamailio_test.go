@@ -15,12 +15,12 @@ import (
 // startKamailio runs testenv's Kamailio accepting testPass, granting at
 // least minExpires. With ca, it also listens on TLS with a certificate ca
 // signed, whose fingerprint it returns for pinning.
-func startKamailio(t *testing.T, minExpires int, ca *testCA) (k *testenv.Kamailio, fingerprint string) {
+func startKamailio(t *testing.T, minExpires int, ca *testenv.CA) (k *testenv.Kamailio, fingerprint string) {
 	t.Helper()
 	o := testenv.KamailioOpts{Password: testPass, MinExpires: minExpires}
 	if ca != nil {
 		var leaf *x509.Certificate
-		o.TLSCert, o.TLSKey, leaf = ca.issue(t, "kamailio")
+		o.TLSCert, o.TLSKey, leaf = ca.Issue(t, "kamailio")
 		fingerprint = CertFingerprint(leaf.Raw)
 	}
 	return testenv.StartKamailio(t, o), fingerprint
@@ -119,7 +119,7 @@ func TestKamailioRegister(t *testing.T) {
 // connection to the callee's listener. A UA pinning another certificate
 // does not register.
 func TestKamailioTLS(t *testing.T) {
-	ca := newTestCA(t, "test CA")
+	ca := testenv.NewCA(t, "test CA")
 	k, kamailioFP := startKamailio(t, 3, ca)
 	kp := strconv.Itoa(k.TLSPort)
 	hb := newRec()

@@ -63,14 +63,14 @@ func startCmd(t *testing.T, name string, args ...string) (*exec.Cmd, *lockedBuf)
 // and reads our 200 with the sip.clue Contact.
 func TestOpenSSLClient(t *testing.T) {
 	bin := testenv.NeedCommand(t, "openssl")
-	ca := newTestCA(t, "test CA")
+	ca := testenv.NewCA(t, "test CA")
 	o := authOpts(t)
 	o.TLS, _ = tlsOpts(t, ca, ca, "box")
 	u := startUA(t, newRec(), o, "tls")
 	addr := u.Addr("tls").String()
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	cmd := exec.Command(bin, "s_client", "-connect", addr, "-CAfile", ca.file, "-verify_return_error",
+	cmd := exec.Command(bin, "s_client", "-connect", addr, "-CAfile", ca.File, "-verify_return_error",
 		"-verify_ip", "127.0.0.1", "-quiet")
 	cmd.Stdin = pr
 	stdout, err := cmd.StdoutPipe()
@@ -132,13 +132,13 @@ func TestOpenSSLClient(t *testing.T) {
 // the handshake and sends nothing.
 func TestOpenSSLServer(t *testing.T) {
 	bin := testenv.NeedCommand(t, "openssl")
-	ca, other := newTestCA(t, "test CA"), newTestCA(t, "other CA")
+	ca, other := testenv.NewCA(t, "test CA"), testenv.NewCA(t, "other CA")
 	for _, tc := range []struct {
 		name   string
-		signer *testCA
+		signer *testenv.CA
 	}{{"trusted", ca}, {"untrusted", other}} {
 		t.Run(tc.name, func(t *testing.T) {
-			cf, kf, _ := tc.signer.issue(t, "server")
+			cf, kf, _ := tc.signer.Issue(t, "server")
 			port := freeTCPPort(t)
 			_, out := startCmd(t, bin, "s_server", "-accept", "127.0.0.1:"+strconv.Itoa(port),
 				"-cert", cf, "-key", kf, "-naccept", "1")

@@ -2,17 +2,12 @@ package sip
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha512"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
+	"github.com/cluecam/cluecam/internal/testenv"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,84 +18,11 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// testCA is a certificate authority made for one test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	file string // the CA certificate as a PEM file
-}
-
-func newTestCA(t testing.TB, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	file := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key, file: file}
-}
-
-// issue signs a server certificate for 127.0.0.1 and "localhost" and
-// writes it and its key as PEM files.
-func (ca *testCA) issue(t testing.TB, name string) (certFile, keyFile string, leaf *x509.Certificate) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ = x509.ParseCertificate(der)
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile, leaf
-}
-
 // tlsOpts is a UA's TLS configuration: its own certificate from ca and
 // trusting trust.
-func tlsOpts(t testing.TB, ca, trust *testCA, name string, pins ...string) (TLSOpts, *x509.Certificate) {
-	cf, kf, leaf := ca.issue(t, name)
-	return TLSOpts{CAFile: trust.file, CertFile: cf, KeyFile: kf, ServerFingerprints: pins}, leaf
+func tlsOpts(t testing.TB, ca, trust *testenv.CA, name string, pins ...string) (TLSOpts, *x509.Certificate) {
+	cf, kf, leaf := ca.Issue(t, name)
+	return TLSOpts{CAFile: trust.File, CertFile: cf, KeyFile: kf, ServerFingerprints: pins}, leaf
 }
 
 func sipsURI(u *UA) string { return "sips:cam@" + u.Addr("tls").String() }
@@ -110,7 +32,7 @@ func sipsURI(u *UA) string { return "sips:cam@" + u.Addr("tls").String() }
 // re-INVITEs both ways (the callee's goes over a TLS connection it dials
 // to the caller's Contact, verified too), hangup.
 func TestTLSCall(t *testing.T) {
-	ca := newTestCA(t, "test CA")
+	ca := testenv.NewCA(t, "test CA")
 	for _, form := range []string{"sips", "transport=tls"} {
 		t.Run(form, func(t *testing.T) {
 			hb, ha := newRec(), newRec()
@@ -165,8 +87,8 @@ func TestTLSCall(t *testing.T) {
 // callee never sees a call. A pinned certificate (sha-256 or sha-512) is
 // accepted.
 func TestTLSRefused(t *testing.T) {
-	ca, other := newTestCA(t, "test CA"), newTestCA(t, "other CA")
-	calleeTLS := func(t *testing.T, signer *testCA) (*UA, *recHandler, *x509.Certificate) {
+	ca, other := testenv.NewCA(t, "test CA"), testenv.NewCA(t, "other CA")
+	calleeTLS := func(t *testing.T, signer *testenv.CA) (*UA, *recHandler, *x509.Certificate) {
 		hb := newRec()
 		ob := authOpts(t)
 		var leaf *x509.Certificate
@@ -228,7 +150,7 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 	old := tlsHandshakeTimeout
 	tlsHandshakeTimeout = 200 * time.Millisecond
 	t.Cleanup(func() { tlsHandshakeTimeout = old })
-	ca := newTestCA(t, "test CA")
+	ca := testenv.NewCA(t, "test CA")
 	o := authOpts(t)
 	o.TLS, _ = tlsOpts(t, ca, ca, "box")
 	u := startUA(t, newRec(), o, "tls")
@@ -242,7 +164,7 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 		t.Fatalf("idle connection not closed: %v", err)
 	}
 	pool := x509.NewCertPool()
-	pool.AddCert(ca.cert)
+	pool.AddCert(ca.Cert)
 	c, err := tls.Dial("tcp", u.Addr("tls").String(), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
 	if err != nil {
 		t.Fatalf("handshake after an idle connection: %v", err)
@@ -251,12 +173,12 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 }
 
 func TestTLSOptsErrors(t *testing.T) {
-	ca := newTestCA(t, "test CA")
-	cf, kf, _ := ca.issue(t, "box")
+	ca := testenv.NewCA(t, "test CA")
+	cf, kf, _ := ca.Issue(t, "box")
 	for name, o := range map[string]TLSOpts{
 		"missing CA file": {CAFile: filepath.Join(t.TempDir(), "nope.pem")},
 		"CA file not PEM": {CAFile: kf + ".none"},
-		"key mismatch":    {CertFile: cf, KeyFile: ca.file},
+		"key mismatch":    {CertFile: cf, KeyFile: ca.File},
 		"bad pin":         {ServerFingerprints: []string{"sha-256 AB:CD"}},
 		"sha-1 pin":       {ServerFingerprints: []string{"sha-1 " + strings.Repeat("AB:", 19) + "AB"}},
 	} {

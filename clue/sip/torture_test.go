@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/cluecam/cluecam/internal/testenv"
 	"net"
 	"strings"
 	"testing"
@@ -124,7 +125,7 @@ var tortureCases = []tortureCase{
 // answerable ones get their status, the UA stays up, and a valid call then
 // works.
 func TestTorture(t *testing.T) {
-	ca := newTestCA(t, "test CA")
+	ca := testenv.NewCA(t, "test CA")
 	for _, network := range []string{"udp", "tcp", "tls"} {
 		t.Run(network, func(t *testing.T) {
 			h := newRec()
@@ -134,7 +135,7 @@ func TestTorture(t *testing.T) {
 				o.TLS, _ = tlsOpts(t, ca, ca, "callee")
 				co.TLS, _ = tlsOpts(t, ca, ca, "caller")
 				pool := x509.NewCertPool()
-				pool.AddCert(ca.cert)
+				pool.AddCert(ca.Cert)
 				peerTLS = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
 			}
 			u := startUA(t, h, o, network)

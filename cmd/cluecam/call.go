@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -30,6 +31,10 @@ func cmdCall(ctx context.Context, e *env, args []string) int {
 	video := fs.Int("video", 2, "CLUE video lines to offer (how many cameras we can watch at once)")
 	audio := fs.Int("audio", 1, "CLUE audio lines to offer (how many microphones we can hear at once)")
 	stateFlag := fs.String("state-dir", "", "directory keeping our DTLS certificate (default: as for run)")
+	tlsCA := fs.String("tls-ca", "", "PEM file of the CAs that sign the callee's SIP TLS certificate (sips: targets; default the system roots)")
+	tlsPin := fs.String("tls-pin", "", "refuse a callee whose TLS certificate does not have this fingerprint (\"sha-256 AB:CD:...\")")
+	tlsCert := fs.String("tls-cert", "", "our SIP TLS certificate chain (PEM; default our self-signed identity)")
+	tlsKey := fs.String("tls-key", "", "the key of --tls-cert (PEM)")
 	var lf logFlags
 	lf.register(fs)
 	if code, ok := parseFlags(fs, args); !ok {
@@ -57,7 +62,12 @@ func cmdCall(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cluecam call: %q is not a SIP URI\n", target)
 		return exitUsage
 	}
-	if !strings.Contains(target, "transport=") {
+	secure := strings.HasPrefix(target, "sips:") || strings.Contains(target, "transport=tls")
+	if (*tlsCert == "") != (*tlsKey == "") {
+		fmt.Fprintln(e.stderr, "cluecam call: --tls-cert and --tls-key go together")
+		return exitUsage
+	}
+	if !strings.Contains(target, "transport=") && !secure {
 		// CLUE offers exceed 1300 bytes: RFC 3261 §18.1.1 sends them over
 		// a congestion-controlled transport.
 		target += ";transport=tcp"
@@ -93,13 +103,25 @@ func cmdCall(ctx context.Context, e *env, args []string) int {
 		return fail("%v", err)
 	}
 	defer ep.Close()
-	ua, err := sip.New(ep, &sip.Opts{Logger: log, UserAgent: "cluecam/" + version, AllowUnauthenticated: true,
-		Account: sip.Account{URI: fromURI, Password: password}, ErrorStatus: sdp.Status, MaxCalls: 1})
+	uo := &sip.Opts{Logger: log, UserAgent: "cluecam/" + version, AllowUnauthenticated: true,
+		Account: sip.Account{URI: fromURI, Password: password}, ErrorStatus: sdp.Status, MaxCalls: 1}
+	networks := []string{"tcp", "udp"}
+	if secure {
+		uo.TLS = sip.TLSOpts{CAFile: *tlsCA, CertFile: *tlsCert, KeyFile: *tlsKey}
+		if *tlsPin != "" {
+			uo.TLS.ServerFingerprints = []string{*tlsPin}
+		}
+		if *tlsCert == "" {
+			uo.TLS.Certificates = []tls.Certificate{cert.TLS}
+		}
+		networks = append(networks, "tls")
+	}
+	ua, err := sip.New(ep, uo)
 	if err != nil {
 		return fail("%v", err)
 	}
 	defer ua.Close()
-	for _, n := range []string{"tcp", "udp"} {
+	for _, n := range networks {
 		if _, err := ua.Listen(n, *listen); err != nil {
 			return fail("listen %s %s: %v", n, *listen, err)
 		}

@@ -94,3 +94,39 @@ func TestCallAgainstRun(t *testing.T) {
 		t.Fatalf("media despite the refusal:\n%s", stdout)
 	}
 }
+
+// TestCallOverTLS: `cluecam run` serves SIP over TLS with a certificate
+// from a CA (and trusts that CA for the callers' certificates); `cluecam
+// call` reaches it at a sips: URI verifying the box's certificate against
+// the CA and gets media. Pinning another certificate refuses the box
+// before any SIP is sent.
+func TestCallOverTLS(t *testing.T) {
+	ca := testenv.NewCA(t, "test CA")
+	boxCert, boxKey, _ := ca.Issue(t, "box")
+	aliceCert, aliceKey, _ := ca.Issue(t, "alice")
+	doc, port := onFreePort(t, config.Example)
+	doc = replaceOnce(t, doc, `transport = "udp"`, `transport = "tls"`)
+	doc = replaceOnce(t, doc, "#[sip.tls]\n", fmt.Sprintf("[sip.tls]\nca_file = %q\ncert_file = %q\nkey_file = %q\n", ca.File, boxCert, boxKey))
+	path := filepath.Join(t.TempDir(), "cluecam.toml")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startRun(t, path)
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte("demo-only-secret\n"), 0o600)
+	target := "sips:cluecam@127.0.0.1:" + strconv.Itoa(port)
+	args := []string{"call", "--from", "sip:alice@127.0.0.1", "--password-file", pw, "--tls-ca", ca.File,
+		"--tls-cert", aliceCert, "--tls-key", aliceKey, "--state-dir", t.TempDir()}
+
+	code, stdout, stderr := runCLI(t, append(args, "--packets", "30", "--duration", "60s", target)...)
+	if code != exitOK {
+		t.Fatalf("call over TLS exited %d\n%s\n%s", code, stdout, stderr)
+	}
+	checkMedia(t, stdout, 30)
+
+	code, stdout, stderr = runCLI(t, append(args, "--duration", "5s", "--tls-pin", "sha-256 "+strings.Repeat("00:", 31)+"00", target)...)
+	if code != exitFail || strings.Contains(stdout, "established") {
+		t.Fatalf("pinned to another certificate: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	t.Logf("refused: %s", strings.TrimSpace(stderr))
+}
