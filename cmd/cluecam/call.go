@@ -116,6 +116,7 @@ func cmdCall(ctx context.Context, e *env, args []string) int {
 		}
 		networks = append(networks, "tls")
 	}
+	sip.SetLibraryLogger(log)
 	ua, err := sip.New(ep, uo)
 	if err != nil {
 		return fail("%v", err)

@@ -99,6 +99,7 @@ func startCallService(ctx context.Context, log *slog.Logger, cfg *config.Config,
 		s.hub.Close()
 		return nil, err
 	}
+	sip.SetLibraryLogger(log)
 	s.ua, err = sip.New(s.ep, sipOpts(log, cfg, cert))
 	if err != nil {
 		s.hub.Close()
