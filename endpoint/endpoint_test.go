@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -37,7 +38,20 @@ type box struct {
 	adv *provider.Advertisement
 }
 
-func newBox(t *testing.T, callers []sip.Caller, consent ...time.Duration) *box {
+// boxOpt adjusts a test box's endpoint or SIP options.
+type boxOpt func(*endpoint.Options, *sip.Opts)
+
+func withConsent(d time.Duration) boxOpt {
+	return func(o *endpoint.Options, _ *sip.Opts) { o.ConsentTimeout = d }
+}
+
+func withShortSessions() boxOpt {
+	return func(_ *endpoint.Options, o *sip.Opts) {
+		o.SessionTimer = sip.SessionTimerOpts{Expires: 2 * time.Second, MinSE: time.Second, AllowShort: true}
+	}
+}
+
+func newBox(t *testing.T, callers []sip.Caller, opts ...boxOpt) *box {
 	t.Helper()
 	cfg, err := config.Parse("example.toml", []byte(config.Example))
 	if err != nil {
@@ -72,18 +86,22 @@ func newBox(t *testing.T, callers []sip.Caller, consent ...time.Duration) *box {
 	}
 	b := &box{hub: endpoint.NewHub(open, testLog(t)), adv: adv}
 	t.Cleanup(b.hub.Close)
-	b.ep, err = endpoint.New(endpoint.Options{
+	eo := endpoint.Options{
 		Log: testLog(t).With("side", "box"), Certificate: cert, MediaAddr: loopback,
-		ConsentTimeout: append(consent, 0)[0],
 		Provider: &endpoint.ProviderOpts{
 			Advertisement: func(context.Context) (*provider.Advertisement, error) { return adv, nil },
 			Hub:           b.hub,
 		},
-	})
+	}
+	so := &sip.Opts{Logger: testLog(t).With("side", "box-sip"), Callers: callers}
+	for _, o := range opts {
+		o(&eo, so)
+	}
+	b.ep, err = endpoint.New(eo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.ua, err = sip.New(b.ep, &sip.Opts{Logger: testLog(t).With("side", "box-sip"), Callers: callers})
+	b.ua, err = sip.New(b.ep, so)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +127,11 @@ type watcher struct {
 }
 
 func newWatcher(t *testing.T, account sip.Account, noICE ...bool) *watcher {
+	return newWatcherOpts(t, account, sip.SessionTimerOpts{}, noICE...)
+}
+
+// newWatcherOpts is newWatcher with the watcher's session timer.
+func newWatcherOpts(t *testing.T, account sip.Account, timer sip.SessionTimerOpts, noICE ...bool) *watcher {
 	t.Helper()
 	cert, err := transport.LoadOrCreateCertificate(t.TempDir())
 	if err != nil {
@@ -151,7 +174,8 @@ func newWatcher(t *testing.T, account sip.Account, noICE ...bool) *watcher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.ua, err = sip.New(w.ep, &sip.Opts{Logger: testLog(t).With("side", "watcher-sip"), Account: account, AllowUnauthenticated: true})
+	w.ua, err = sip.New(w.ep, &sip.Opts{Logger: testLog(t).With("side", "watcher-sip"), Account: account, AllowUnauthenticated: true,
+		SessionTimer: timer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +287,7 @@ func testCall(t *testing.T, noICE bool) {
 // loses consent (RFC 7675: no checks for ConsentTimeout), stops sending at
 // once, releases the capture and hangs up.
 func TestPeerVanishes(t *testing.T) {
-	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, 8*time.Second)
+	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, withConsent(8*time.Second))
 	w := newWatcher(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -317,4 +341,48 @@ func TestReadvertiseDuringCall(t *testing.T) {
 	waitFor(t, "second advertisement and configure", func() bool { return count("advertisement") == 2 && count("configured") == 2 })
 	before, _ := w.count()
 	waitFor(t, "media after the new configure", func() bool { m, _ := w.count(); return m["main"] > before["main"]+30 })
+}
+
+// TestSessionRefreshKeepsMedia: the caller refreshes the session (RFC
+// 4028) every second with a re-INVITE carrying a new offer; the box
+// answers it from the same negotiation, so the DTLS association, the
+// CLUE session and the media all carry on through the refreshes.
+func TestSessionRefreshKeepsMedia(t *testing.T) {
+	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, withShortSessions())
+	w := newWatcherOpts(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"},
+		sip.SessionTimerOpts{Expires: 2 * time.Second, MinSE: time.Second, AllowShort: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	call, err := w.ua.Dial(ctx, "sip:cluecam@"+b.ua.Addr("tcp").String()+";transport=tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Hangup(ctx)
+	if se, refresher := call.SessionExpires(); se != 2*time.Second || !refresher {
+		t.Fatalf("session interval %v, we refresh: %v", se, refresher)
+	}
+	waitFor(t, "media", func() bool { m, _ := w.count(); return m["main"] > 30 })
+	version := func() string { // the o= version of the last offer we sent
+		for _, l := range strings.Split(string(call.LocalSDP()), "\r\n") {
+			if strings.HasPrefix(l, "o=") {
+				return l
+			}
+		}
+		return ""
+	}
+	// Our SDP versions: 1 the INVITE's offer, 2 the answer to the box's
+	// re-INVITE after the configure, then one per refresh (RFC 3264 §8).
+	waitFor(t, "two refreshes", func() bool {
+		o := strings.Fields(version())
+		v, _ := strconv.Atoi(o[len(o)-4])
+		return v >= 4
+	})
+	before, _ := w.count()
+	waitFor(t, "media after the refreshes", func() bool { m, _ := w.count(); return m["main"] > before["main"]+30 })
+	if call.State() == sip.StateEnded {
+		t.Fatalf("call ended: %v", call.Reason())
+	}
+	if b.ep.Calls() != 1 {
+		t.Fatalf("box sessions: %d", b.ep.Calls())
+	}
 }
