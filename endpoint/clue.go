@@ -237,7 +237,10 @@ func (s *session) reinvite() {
 // sdpChanged is called on the session goroutine after every completed
 // offer/answer exchange.
 func (s *session) sdpChanged() {
-	if s.assoc.Load() == nil {
+	s.mu.Lock()
+	secured := s.secured()
+	s.mu.Unlock()
+	if !secured {
 		return // media starts once DTLS is up
 	}
 	s.startMedia()
@@ -248,9 +251,8 @@ func (s *session) sdpChanged() {
 // encoding a configure assigned (or, without CLUE, on the ordinary video
 // line).
 func (s *session) startMedia() {
-	a := s.assoc.Load()
 	neg := s.negotiation()
-	if a == nil || neg == nil || s.e.o.Provider == nil {
+	if neg == nil || s.e.o.Provider == nil {
 		return
 	}
 	type target struct {
@@ -291,8 +293,14 @@ func (s *session) startMedia() {
 		if s.subs[id] != nil {
 			continue
 		}
+		s.mu.Lock()
+		p := s.pathFor(neg, t.st.MLine)
+		s.mu.Unlock()
+		if p == nil || p.assoc.Load() == nil {
+			continue // its transport is not secured (yet)
+		}
 		sub, err := s.e.o.Provider.Hub.Subscribe(t.o, &t.st, func(ssrc uint32) (pipeline.Sink, error) {
-			return newCallSink(s.ep, a, ssrc, &t.st)
+			return newCallSink(p.ep, p.assoc.Load(), ssrc, &t.st)
 		})
 		if err != nil {
 			s.log.Error("media not started", "encoding", id, "err", err)

@@ -43,6 +43,10 @@ type Options struct {
 	// ConsentTimeout is how long a call's media may go without the peer
 	// renewing consent (RFC 7675; transport's default, 30 s, when 0).
 	ConsentTimeout time.Duration
+	// NoBundle makes our offers put every line on its own transport (its
+	// own socket, checks and DTLS association), as a peer without BUNDLE
+	// (RFC 9143) does; answers follow the offer either way.
+	NoBundle bool
 	// NoICE makes our offers carry no ICE attributes, as a plain SIP
 	// phone's do (answers always follow the offer): DTLS then starts at
 	// the SDP address and latches the source that completes it.

@@ -132,6 +132,12 @@ func newWatcher(t *testing.T, account sip.Account, noICE ...bool) *watcher {
 
 // newWatcherOpts is newWatcher with the watcher's session timer.
 func newWatcherOpts(t *testing.T, account sip.Account, timer sip.SessionTimerOpts, noICE ...bool) *watcher {
+	return newWatcherFull(t, account, timer, len(noICE) > 0 && noICE[0], false)
+}
+
+// newWatcherFull is a watcher with every option: its session timer, and
+// offers without ICE or without BUNDLE.
+func newWatcherFull(t *testing.T, account sip.Account, timer sip.SessionTimerOpts, noICE, noBundle bool) *watcher {
 	t.Helper()
 	cert, err := transport.LoadOrCreateCertificate(t.TempDir())
 	if err != nil {
@@ -140,7 +146,7 @@ func newWatcherOpts(t *testing.T, account sip.Account, timer sip.SessionTimerOpt
 	w := &watcher{packets: map[string]int{}, mids: map[string]string{}, evCh: make(chan endpoint.Event, 64)}
 	w.ep, err = endpoint.New(endpoint.Options{
 		Log: testLog(t).With("side", "watcher"), Certificate: cert, MediaAddr: loopback,
-		NoICE: len(noICE) > 0 && noICE[0],
+		NoICE: noICE, NoBundle: noBundle,
 		Consumer: &endpoint.ConsumerOpts{Video: 2, Audio: 1,
 			OnPacket: func(_ *sip.Call, p endpoint.Packet) {
 				w.mu.Lock()
@@ -214,15 +220,18 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // the configured lines sendonly, SRTP media carrying the configured
 // captureID in CaptId, and media stopping with the BYE.
 func TestCallConfigureStream(t *testing.T) {
-	t.Run("ICE", func(t *testing.T) { testCall(t, false) })
+	t.Run("ICE", func(t *testing.T) { testCall(t, false, false) })
 	// A peer without ICE: DTLS starts at the SDP addresses, media flows
 	// only once the handshake verified the fingerprints.
-	t.Run("no ICE", func(t *testing.T) { testCall(t, true) })
+	t.Run("no ICE", func(t *testing.T) { testCall(t, true, false) })
+	// A peer without BUNDLE: every line its own socket, checks and DTLS
+	// association, on both sides.
+	t.Run("no BUNDLE", func(t *testing.T) { testCall(t, false, true) })
 }
 
-func testCall(t *testing.T, noICE bool) {
+func testCall(t *testing.T, noICE, noBundle bool) {
 	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}})
-	w := newWatcher(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}, noICE)
+	w := newWatcherFull(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}, sip.SessionTimerOpts{}, noICE, noBundle)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -260,9 +269,14 @@ func testCall(t *testing.T, noICE bool) {
 	if none != 0 {
 		t.Errorf("%d packets without CaptId", none)
 	}
-	// RFC 9143 §9.2: every packet names its m-line; one line per capture.
+	// RFC 9143 §9.2: with BUNDLE every packet names its m-line, one line
+	// per capture; without, the transport does and no MID is sent.
 	w.mu.Lock()
-	if w.noMID != 0 || len(w.mids) != 3 || w.mids["main"] == w.mids["wide"] || w.mids["main"] == w.mids["table-mic"] {
+	if noBundle {
+		if len(w.mids) != 0 {
+			t.Errorf("MIDs without BUNDLE: %v", w.mids)
+		}
+	} else if w.noMID != 0 || len(w.mids) != 3 || w.mids["main"] == w.mids["wide"] || w.mids["main"] == w.mids["table-mic"] {
 		t.Errorf("MIDs by capture %v, %d packets without", w.mids, w.noMID)
 	}
 	w.mu.Unlock()

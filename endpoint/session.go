@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,7 +17,6 @@ import (
 	"github.com/cluecam/cluecam/clue/provider"
 	"github.com/cluecam/cluecam/clue/sdp"
 	"github.com/cluecam/cluecam/clue/sip"
-	"github.com/cluecam/cluecam/media/srtp"
 	"github.com/cluecam/cluecam/media/transport"
 )
 
@@ -32,14 +31,12 @@ type session struct {
 	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	conn   *net.UDPConn
-	port   int
 
 	mu      sync.Mutex
 	local   *sdp.Local
 	neg     *sdp.Negotiation // the latest completed exchange
 	offered *sdp.Session     // our offer awaiting its answer
-	ep      *transport.Endpoint
+	paths   []*path          // the first is the session's default socket
 	iceLite bool
 	adv     *provider.Advertisement // provider: what the SDP encodings and CLUE advertise
 
@@ -50,8 +47,7 @@ type session struct {
 	closeOnce sync.Once
 	failOnce  sync.Once
 
-	assoc atomic.Pointer[transport.Association]
-	rtcp  atomic.Pointer[[]*Subscription] // snapshot for the receive goroutine
+	rtcp atomic.Pointer[[]*Subscription] // snapshot for the receive goroutines
 	// captIDExt and midExt are the negotiated CaptId and MID extension
 	// IDs of received media.
 	captIDExt, midExt atomic.Uint32
@@ -65,27 +61,23 @@ type session struct {
 }
 
 func newSession(e *Endpoint, c *sip.Call) (*session, error) {
-	network := "udp4"
-	if e.o.MediaAddr.Is6() {
-		network = "udp6"
-	}
-	conn, err := net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.o.MediaAddr, 0)))
-	if err != nil {
-		return nil, errorf(c, "media socket: %w", err)
-	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	s := &session{
-		e: e, call: c, log: e.log.With("call", c.ID()), ctx: ctx, cancel: cancel, conn: conn,
-		port:  conn.LocalAddr().(*net.UDPAddr).Port,
+		e: e, call: c, log: e.log.With("call", c.ID()), ctx: ctx, cancel: cancel,
 		estab: make(chan struct{}), events: make(chan func(), 64), done: make(chan struct{}),
 		timers: map[protocol.TimerID]*time.Timer{}, subs: map[string]*Subscription{},
+	}
+	first, err := s.newPath()
+	if err != nil {
+		cancel(err)
+		return nil, errorf(c, "%w", err)
 	}
 	if e.o.Provider != nil {
 		actx, acancel := context.WithTimeout(ctx, 10*time.Second)
 		s.adv, err = e.o.Provider.Advertisement(actx)
 		acancel()
 		if err != nil {
-			conn.Close()
+			first.conn.Close()
 			cancel(err)
 			return nil, errorf(c, "advertisement: %w", err)
 		}
@@ -109,7 +101,7 @@ func (s *session) buildLocal() *sdp.Local {
 	l := &sdp.Local{
 		Origin: sdp.Origin{Username: "cluecam", SessionID: randomUint63(), Version: 1, AddrType: addrType, Address: addr},
 		Addr:   addr,
-		Port:   s.port,
+		Port:   s.paths[0].port,
 		DTLS: sdp.LocalDTLS{Fingerprints: []sdp.Fingerprint{sdpFingerprint(o.Certificate.Fingerprint)},
 			TLSID: token(18)},
 		Bundle:      true,
@@ -196,44 +188,10 @@ func (s *session) negotiation() *sdp.Negotiation {
 // when we offer (we are then the full agent if we are the consumer), when
 // the offer does when we answer. mu is held.
 func (s *session) useICE(lite bool) {
-	if s.ep == nil && s.local.ICE == nil {
+	if s.neg == nil && s.local.ICE == nil {
 		s.local.ICE = &sdp.LocalICE{Ufrag: token(6), Pwd: token(18), Lite: lite, HostAddrs: []string{s.local.Addr}}
 		s.iceLite = lite
 	}
-}
-
-// ensureTransport creates the call's endpoint after the first exchange:
-// with ICE, checks authenticate the peer's address (an ICE-lite responder,
-// or Connect as full agent); without, the SDP's address is where DTLS
-// starts, and the address that completes a verified handshake is latched
-// before any media flows. mu is held.
-func (s *session) ensureTransport(neg *sdp.Negotiation) error {
-	if s.ep != nil {
-		return nil
-	}
-	opts := &transport.EndpointOpts{OnMedia: s.onMedia, ConsentTimeout: s.e.o.ConsentTimeout, OnConsentLost: func() {
-		// RFC 7675 §5.1: no consent, no media; the call cannot go on.
-		if s.ctx.Err() == nil {
-			s.fail(transport.ErrConsentLost)
-		}
-	}}
-	if s.local.ICE != nil {
-		opts.ICE = &transport.ICECredentials{LocalUfrag: s.local.ICE.Ufrag, LocalPwd: s.local.ICE.Pwd}
-	} else if rt, ok := remoteTransport(neg); ok {
-		a, err := netip.ParseAddr(rt.Addr)
-		if err != nil {
-			return fmt.Errorf("peer media address %q: %w", rt.Addr, err)
-		}
-		// Only a hint: a peer behind NAT sends from another address; the
-		// source whose DTLS handshake verifies the fingerprint is latched.
-		opts.RemoteHint = netip.AddrPortFrom(a.Unmap(), uint16(rt.Port))
-	}
-	ep, err := transport.NewEndpoint(s.conn, opts)
-	if err != nil {
-		return err
-	}
-	s.ep = ep
-	return nil
 }
 
 // offer builds our offer (initial, re-INVITE or session refresh).
@@ -242,6 +200,12 @@ func (s *session) offer(context.Context) ([]byte, error) {
 	defer s.mu.Unlock()
 	if !s.e.o.NoICE {
 		s.useICE(s.e.o.Provider != nil)
+	}
+	if s.neg == nil && s.e.o.NoBundle && s.local.Bundle {
+		s.local.Bundle, s.local.BundleOnly = false, false
+		if err := s.splitPorts(); err != nil {
+			return nil, err
+		}
 	}
 	off, err := sdp.Offer(s.local, s.neg)
 	if err != nil {
@@ -293,13 +257,22 @@ func (s *session) answerSDP(body []byte) ([]byte, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.neg != nil && s.neg.NewAssociation(offer) && s.assoc.Load() != nil {
+	if s.neg != nil && s.neg.NewAssociation(offer) && s.secured() {
 		// RFC 8842 §5.3 would need a second DTLS association on the same
 		// socket; refuse the re-offer and keep the session (RFC 3261 §14.2).
 		return nil, &sip.StatusError{Code: 488, Reason: "New DTLS association not supported mid-call"}
 	}
-	if s.ep == nil && offerDoesICE(offer) {
-		s.useICE(true)
+	if s.neg == nil {
+		if offerDoesICE(offer) {
+			s.useICE(true)
+		}
+		if offer.Group(sdp.SemBundle) == nil {
+			// Without BUNDLE every line is its own transport (RFC 9143
+			// §1): one socket, checks and DTLS association each.
+			if err := s.splitPorts(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	ans, neg, err := sdp.Answer(s.local, offer, s.neg)
 	if err != nil {
@@ -310,7 +283,7 @@ func (s *session) answerSDP(body []byte) ([]byte, error) {
 		// nothing to do in such a session.
 		return nil, &sip.StatusError{Code: 488, Reason: "Not Acceptable Here: no media line or data channel to accept"}
 	}
-	if err := s.ensureTransport(neg); err != nil {
+	if err := s.ensurePaths(neg); err != nil {
 		return nil, err
 	}
 	b, err := ans.Marshal()
@@ -336,7 +309,7 @@ func (s *session) accept(body []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := s.ensureTransport(neg); err != nil {
+	if err := s.ensurePaths(neg); err != nil {
 		return err
 	}
 	s.offered = nil
@@ -357,9 +330,16 @@ func (s *session) setNegotiation(neg *sdp.Negotiation) {
 			s.midExt.Store(uint32(st.MIDExt))
 		}
 	}
-	if rt, ok := remoteTransport(neg); ok && s.ep != nil && rt.ICE.Ufrag != "" {
-		s.ep.SetRemoteICE(rt.ICE.Ufrag, rt.ICE.Pwd)
+}
+
+// secured reports whether a DTLS association is up on any path.
+func (s *session) secured() bool {
+	for _, p := range s.paths {
+		if p.assoc.Load() != nil {
+			return true
+		}
 	}
+	return false
 }
 
 // offerDoesICE: the offer's first usable line has ICE credentials.
@@ -406,14 +386,10 @@ func (s *session) run() {
 		return
 	}
 	s.sdpChanged()
-	assoc := s.assoc.Load()
 	for {
 		select {
 		case f := <-s.events:
 			f()
-		case <-assoc.Done():
-			s.fail(fmt.Errorf("dtls association ended: %w", assoc.Err()))
-			return
 		case <-s.ctx.Done():
 			return
 		}
@@ -429,65 +405,63 @@ func (s *session) fail(err error) {
 	})
 }
 
-// connect runs connectivity checks and the DTLS handshake (RFC 5763 §5:
-// the a=setup roles; RFC 8122 §5: the certificate must match the SDP
-// fingerprint, and a configured pin).
+// connect secures every path of the call at once (checks, then DTLS),
+// watches each association (one ending ends the call), and opens the CLUE
+// channel on the data channel's path.
 func (s *session) connect() error {
 	neg := s.negotiation()
-	rt, ok := remoteTransport(neg)
-	if !ok {
+	s.mu.Lock()
+	var paths []*path
+	for _, p := range s.paths {
+		if p.ep != nil && len(p.lines) > 0 {
+			paths = append(paths, p)
+		}
+	}
+	s.mu.Unlock()
+	if len(paths) == 0 {
 		return errors.New("no active media line or data channel")
 	}
-	s.mu.Lock()
-	ep, lite := s.ep, s.iceLite
-	s.mu.Unlock()
 	setup, cancel := context.WithTimeout(s.ctx, s.e.o.SetupTimeout)
 	defer cancel()
-	if rt.ICE.Ufrag != "" && !lite {
-		raddr, err := candidateAddr(rt)
-		if err != nil {
-			return err
-		}
-		// Connect keeps checking for consent (RFC 7675) until the session
-		// ends; the setup deadline applies to the first success only.
-		res := make(chan error, 1)
-		go func() { res <- ep.Connect(s.ctx, raddr) }()
-		select {
-		case err := <-res:
-			if err != nil {
-				return fmt.Errorf("ice: %w", err)
-			}
-		case <-setup.Done():
-			return fmt.Errorf("ice: no answer to connectivity checks from %v", raddr)
-		}
-	}
-	if rt.ICE.Ufrag != "" {
-		if _, err := ep.WaitPeer(setup); err != nil {
-			return fmt.Errorf("ice: no authenticated connectivity check from the peer: %w", err)
-		}
-	}
-	role := transport.RoleServer
-	if neg.DTLSClient {
-		role = transport.RoleClient
-	}
 	var pins []transport.Fingerprint
 	if s.e.o.Pins != nil {
 		pins = s.e.o.Pins(s.call)
 	}
-	a, err := ep.Handshake(s.ctx, role, &transport.Config{
-		Certificate: s.e.o.Certificate, RemoteFingerprints: remoteFingerprints(rt.DTLS), Pins: pins,
-		HandshakeTimeout: s.e.o.SetupTimeout,
-		Receiver:         &srtp.ReceiverOpts{LearnRTP: 16, LearnRTCP: 16},
-	})
-	if err != nil {
-		return fmt.Errorf("dtls: %w", err)
+	errs := make(chan error, len(paths))
+	for _, p := range paths {
+		go func() { errs <- p.connect(setup, neg, pins) }()
 	}
-	s.assoc.Store(a)
-	s.log.Info("media path secured", "peer", fmt.Sprint(ep.Peer()), "role", role, "profile", a.Profile())
+	var first error
+	for range paths {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return first
+	}
+	for _, p := range paths {
+		a := p.assoc.Load()
+		go func() {
+			select {
+			case <-a.Done():
+				if s.ctx.Err() == nil {
+					s.fail(fmt.Errorf("dtls association ended: %w", a.Err()))
+				}
+			case <-s.ctx.Done():
+			}
+		}()
+	}
 	if !neg.CLUE {
 		return nil
 	}
-	ch, err := channel.Open(setup, a.Conn(), channelOpts(neg, s.e.o.ClueMessagesPerSecond))
+	s.mu.Lock()
+	cp := s.pathFor(neg, neg.Channel.MLine)
+	s.mu.Unlock()
+	if cp == nil || cp.assoc.Load() == nil {
+		return errors.New("clue channel: its m-line has no secured path")
+	}
+	ch, err := channel.Open(setup, cp.assoc.Load().Conn(), channelOpts(neg, s.e.o.ClueMessagesPerSecond))
 	if err != nil {
 		return fmt.Errorf("clue channel: %w", err)
 	}
@@ -530,50 +504,12 @@ func candidateAddr(rt sdp.Transport) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(a.Unmap(), uint16(rt.Port)), nil
 }
 
-// onMedia opens what the authorised peer sends: SRTCP feedback goes to
-// the pipelines of this call, SRTP to the consumer.
-func (s *session) onMedia(pkt []byte, isRTCP bool) {
-	a := s.assoc.Load()
-	if a == nil {
-		return
-	}
-	if isRTCP {
-		plain, err := a.Receiver().OpenRTCP(pkt[:0], pkt)
-		if err != nil {
-			return // counted by the receiver
-		}
-		if subs := s.rtcp.Load(); subs != nil {
-			for _, sub := range *subs {
-				sub.HandleRTCP(plain)
-			}
-		}
-		return
-	}
-	plain, err := a.Receiver().OpenRTP(pkt[:0], pkt)
-	if err != nil {
-		return
-	}
-	if c := s.e.o.Consumer; c != nil && c.OnPacket != nil {
-		if p, err := ParseRTP(plain, uint8(s.captIDExt.Load())); err == nil {
-			p.MID = p.Element(uint8(s.midExt.Load()))
-			c.OnPacket(s.call, p)
-		}
-	}
-}
-
 // close ends the session: media stops before it returns.
 func (s *session) close(reason string) {
 	s.closeOnce.Do(func() {
 		s.log.Info("call ended", "reason", reason)
 		s.cancel(errors.New(reason))
-		s.mu.Lock()
-		ep := s.ep
-		s.mu.Unlock()
-		if ep != nil {
-			ep.Close() // no packet leaves after this
-		} else {
-			s.conn.Close()
-		}
+		s.stopPaths() // no packet leaves after this
 		select {
 		case <-s.done:
 		case <-time.After(5 * time.Second):
@@ -595,18 +531,25 @@ func (s *session) teardown() {
 	if s.ch != nil {
 		s.ch.Close()
 	}
-	if a := s.assoc.Load(); a != nil {
-		a.Close()
-	}
 	s.mu.Lock()
-	ep := s.ep
+	paths := slices.Clone(s.paths)
 	s.mu.Unlock()
-	if ep != nil {
-		ep.Close()
-	} else {
-		s.conn.Close()
+	for _, p := range paths {
+		if a := p.assoc.Load(); a != nil {
+			a.Close()
+		}
 	}
+	s.stopPaths()
 	if c := s.e.o.Consumer; c != nil && c.OnEvent != nil {
 		c.OnEvent(s.call, Event{Kind: "ended", Detail: fmt.Sprint(context.Cause(s.ctx))})
+	}
+}
+
+// stopPaths closes every path's endpoint or socket.
+func (s *session) stopPaths() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.paths {
+		p.stop()
 	}
 }
