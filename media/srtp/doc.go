@@ -15,14 +15,15 @@
 // back as one of the [Error] values and is counted in [Stats].
 //
 // The AES-CM transform runs the payload through our allocation-free
-// counter mode over crypto/aes (internal/aesctr: crypto/cipher.NewCTR would
-// allocate a stream per packet) and HMAC-SHA1 from precomputed pads; the GCM
+// counter mode (internal/aesctr: crypto/cipher.NewCTR would allocate a stream
+// per packet; AES-NI or ARMv8 AES assembly where the CPU has the
+// instructions, crypto/aes otherwise) and HMAC-SHA1 from precomputed pads; the GCM
 // transforms use crypto/cipher's AEAD. Both are tested byte for byte against
 // the RFC 3711 and RFC 7714 vectors and against pion/srtp.
 //
 // Close destroys the key material the package holds: master keys are never
 // kept, session keys, salts and HMAC pad states are zeroed.
-// Copies made inside the standard library (the AES key schedules of crypto/aes
-// and of the GCM AEAD) cannot be zeroed
-// from outside; they become unreachable at Close.
+// Copies made inside the standard library (the AES key schedules of crypto/aes:
+// the key derivation's, AES-CM's on CPUs without AES instructions, the GCM
+// AEAD's) cannot be zeroed from outside; they become unreachable at Close.
 package srtp

@@ -3,13 +3,17 @@
 //
 // It exists because crypto/cipher.NewCTR allocates a 512-byte stream per call
 // (the stream copies the expanded key), and SRTP needs a fresh counter for
-// every packet (RFC 3711 §4.1.1). It encrypts eight counter blocks at a time
-// with crypto/aes (AES-NI or ARMv8 instructions where the CPU has them) into a
-// pooled keystream buffer and XORs it in. On CPUs without AES instructions
-// (Pi 3/4, every GOARCH=arm build), where AES-CM is the preferred profile, this
-// is what crypto/cipher's CTR does too, so it runs at the crypto floor; on CPUs
-// with them, where AES-GCM is preferred, it trails crypto/cipher's pipelined
-// CTR (see the benchmarks).
+// every packet (RFC 3711 §4.1.1).
+//
+// On amd64 with AES-NI and arm64 with the ARMv8 AES instructions it runs our
+// own assembly (ctr_amd64.s, ctr_arm64.s) over our own key schedule
+// (keyschedule.go): eight counter blocks are encrypted in flight at a time,
+// round by round, so the latency of each AES round instruction hides behind
+// the other seven blocks, and XORed straight from src to dst. Everywhere else
+// (Pi 3/4's Cortex-A53/A72 lack the instructions; GOARCH=arm and 386 have no
+// assembly; -tags purego) it encrypts eight counter blocks at a time with
+// crypto/aes into a pooled keystream buffer and XORs it in, which is what
+// crypto/cipher's CTR does there too.
 //
 // The counter is the whole 128-bit block incremented as a big-endian integer,
 // exactly as crypto/cipher.NewCTR does.
@@ -31,8 +35,16 @@ var errKeySize = errors.New("aesctr: key must be 16, 24 or 32 bytes")
 // Cipher is an AES key ready for counter-mode encryption. It holds no
 // per-call state, so one Cipher may be used by several goroutines at once.
 type Cipher struct {
-	block cipher.Block // nil when wiped or uninitialised
+	block cipher.Block // generic path; nil on the assembly path, when wiped or uninitialised
+
+	// Assembly path: nr is the number of rounds (10, 12 or 14; 0 when not in
+	// use) and rk the round keys rk[0..nr], 16 bytes each (expandKey).
+	nr int
+	rk [maxRoundKeys * BlockSize]byte
 }
+
+// maxRoundKeys is the number of round keys of AES-256 (Nr+1 = 15).
+const maxRoundKeys = 15
 
 // New expands key (16, 24 or 32 bytes).
 func New(key []byte) (*Cipher, error) {
@@ -51,6 +63,9 @@ func (c *Cipher) Init(key []byte) error {
 		return errKeySize
 	}
 	c.Wipe()
+	if c.initAsm(key) {
+		return nil
+	}
 	b, err := aes.NewCipher(key)
 	if err != nil {
 		return err
@@ -59,11 +74,14 @@ func (c *Cipher) Init(key []byte) error {
 	return nil
 }
 
-// Wipe drops the cipher (its key schedule lives inside crypto/aes and cannot
-// be zeroed from here; the caller zeroes the key bytes it holds). After Wipe,
-// c must be re-initialised before use.
+// Wipe destroys the cipher: the assembly path's key schedule is zeroed; the
+// generic path's lives inside crypto/aes and cannot be zeroed from here, so
+// it is dropped. The caller zeroes the key bytes it holds. After Wipe, c
+// must be re-initialised before use.
 func (c *Cipher) Wipe() {
 	c.block = nil
+	c.nr = 0
+	clear(c.rk[:])
 }
 
 // XORKeyStream XORs src with the keystream that starts at counter block iv
@@ -82,11 +100,15 @@ func (c *Cipher) XORKeyStreamAt(dst, src []byte, iv *[BlockSize]byte, off int) {
 	if len(dst) < len(src) {
 		panic("aesctr: output smaller than input")
 	}
-	if c.block == nil {
+	if c.block == nil && c.nr == 0 {
 		panic("aesctr: use of a wiped or uninitialised Cipher")
 	}
 	if off < 0 {
 		panic("aesctr: negative offset")
+	}
+	if c.nr != 0 {
+		c.xorAsm(dst[:len(src)], src, iv, off)
+		return
 	}
 	c.xorGeneric(dst[:len(src)], src, iv, off)
 }
