@@ -363,10 +363,13 @@ func hotLoop(data []byte) error {
 		hl := 0         // RTP header length, CaptId extension included
 		ours := best(5, func() {
 			sizes = sizes[:0]
+			// As media/pipeline does: one packet buffer per frame, each
+			// packet sealed before the next is made.
 			for i, au := range aus {
 				h.SetFrame(au, time.Duration(i)*time.Second/30)
+				p := pool.Get()
 				for h.More() {
-					p := pool.Get()
+					p.Reset()
 					if err := h.Next(p); err != nil {
 						panic(err)
 					}
@@ -375,8 +378,8 @@ func hotLoop(data []byte) error {
 					}
 					hl = len(p.Header())
 					sizes = append(sizes, p.PayloadLen())
-					p.Release()
 				}
+				p.Release()
 			}
 		})
 		snd.Close()
@@ -423,13 +426,14 @@ func hotLoop(data []byte) error {
 	pktz := best(5, func() {
 		for i, au := range aus {
 			h.SetFrame(au, time.Duration(i)*time.Second/30)
+			p := pool.Get()
 			for h.More() {
-				p := pool.Get()
+				p.Reset()
 				if err := h.Next(p); err != nil {
 					panic(err)
 				}
-				p.Release()
 			}
+			p.Release()
 		}
 	})
 	n := float64(len(data))
