@@ -566,11 +566,16 @@ func (u *UA) incomingInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 // SetLibraryLogger routes sipgo's process-wide log (connection
 // bookkeeping it reports at warning level on ordinary closes, such as "TCP
-// ref went negative") to l, at Debug. It is process state: the command
-// that owns the process calls it once.
+// ref went negative") to l, at Debug. sipgo keeps that logger in an
+// unsynchronised variable, so only the first call takes effect: call it
+// before the process's first UA exists.
 func SetLibraryLogger(l *slog.Logger) {
-	sip.SetDefaultLogger(slog.New(debugCap{l.Handler()}).With("component", "sipgo"))
+	libLoggerOnce.Do(func() {
+		sip.SetDefaultLogger(slog.New(debugCap{l.Handler()}).With("component", "sipgo"))
+	})
 }
+
+var libLoggerOnce sync.Once
 
 // debugCap is a slog handler that logs every record at Debug at most.
 type debugCap struct{ h slog.Handler }
