@@ -158,7 +158,11 @@ func (h *Hub) Subscribe(o provider.Order, st *sdp.Stream, newSink func(ssrc uint
 		return nil, err
 	}
 	f.refs++
-	return &Subscription{h: h, f: f, sink: f.p.AddSink(sink)}, nil
+	sub := &Subscription{h: h, f: f, sink: f.p.AddSink(sink)}
+	// The configure's capture encoding bounds what this call receives
+	// (RFC 8845 §9.2: the encoding's and the capture's maximum).
+	f.p.LimitSink(sub.sink, int64(min(o.MaxBitrate, 1<<40)))
+	return sub, nil
 }
 
 // start opens the device and runs its pipeline; h.mu is held.

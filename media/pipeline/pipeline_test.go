@@ -296,6 +296,22 @@ func TestKeyframeRequestsCoalesced(t *testing.T) {
 	}
 }
 
+// TestLimitSink: a call's negotiated maximum caps the source like
+// feedback does, and feedback above it does not lift it.
+func TestLimitSink(t *testing.T) {
+	src := &feedbackSource{}
+	p := newH264Pipeline(t, src, hwtest.NewClock(0), nil)
+	a := p.AddSink(&memSink{Sealer: PlainRTP{}})
+	defer p.Close()
+	p.LimitSink(a, 2_000_000)
+	p.HandleRTCP(a, rtcp.AppendREMB(nil, 0xa, 5_000_000, []uint32{p.Stream().SSRC()}))
+	p.HandleRTCP(a, rtcp.AppendREMB(nil, 0xa, 600_000, []uint32{p.Stream().SSRC()}))
+	want := []int{2_000_000, 600_000}
+	if len(src.targets) != len(want) || src.targets[0] != want[0] || src.targets[1] != want[1] {
+		t.Fatalf("targets %v, want %v", src.targets, want)
+	}
+}
+
 func TestBitrateMinimumAcrossSinks(t *testing.T) {
 	clk := hwtest.NewClock(0)
 	src := &feedbackSource{}

@@ -52,6 +52,7 @@ type sinkState struct {
 	once  sync.Once
 
 	bitrate atomic.Int64 // last REMB/TMMBR limit, 0 none
+	ceiling atomic.Int64 // the call's negotiated maximum (LimitSink), 0 none
 
 	frames, packets, bytes atomic.Uint64
 	dropF, dropP           atomic.Uint64

@@ -139,6 +139,18 @@ func (p *Pipeline) requestKeyframe() {
 	}
 }
 
+// LimitSink caps what a sink may receive, in bit/s (0: no cap): the
+// bit rate its call negotiated for the capture encoding (RFC 8845 §9.1
+// maxBandwidth, SDP b=TIAS). Like REMB/TMMBR feedback, the source gets the
+// minimum over all sinks; feedback can lower a sink below its cap, never
+// raise it above.
+func (p *Pipeline) LimitSink(h *SinkHandle, bps int64) {
+	h.st.ceiling.Store(max(bps, 0))
+	p.mu.Lock()
+	p.applyBitrateLocked()
+	p.mu.Unlock()
+}
+
 // applyBitrateLocked gives the source the minimum of the sinks' limits
 // when it changed.
 func (p *Pipeline) applyBitrateLocked() {
@@ -148,8 +160,10 @@ func (p *Pipeline) applyBitrateLocked() {
 	}
 	target := int64(0)
 	for _, s := range *p.sinks.Load() {
-		if b := s.bitrate.Load(); b > 0 && (target == 0 || b < target) {
-			target = b
+		for _, b := range [...]int64{s.bitrate.Load(), s.ceiling.Load()} {
+			if b > 0 && (target == 0 || b < target) {
+				target = b
+			}
 		}
 	}
 	if target == 0 || int(target) == p.bitrateTarget {
