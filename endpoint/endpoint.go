@@ -192,15 +192,18 @@ func (e *Endpoint) Updated(c *sip.Call, _ []byte) {
 	}
 }
 
-// Ended implements sip.SessionHandler: media stops before it returns.
+// Ended implements sip.SessionHandler: media stops before it returns, and
+// the session leaves Calls only once it is torn down (captures released).
 func (e *Endpoint) Ended(c *sip.Call, reason sip.EndReason) {
 	e.mu.Lock()
 	s := e.sessions[c]
-	delete(e.sessions, c)
 	e.mu.Unlock()
 	if s != nil {
 		s.close(string(reason))
 	}
+	e.mu.Lock()
+	delete(e.sessions, c)
+	e.mu.Unlock()
 }
 
 // Calls is the number of calls with a session.
