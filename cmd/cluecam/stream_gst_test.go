@@ -143,17 +143,27 @@ func startTshark(t *testing.T, tshark string, port int) *tsharkCapture {
 	c := &tsharkCapture{path: filepath.Join(t.TempDir(), "stream.pcap"), done: make(chan error, 1)}
 	// -B 64: a 64 MiB kernel capture buffer, so a loaded machine does
 	// not drop datagrams the check counts.
-	c.cmd = exec.Command(tshark, "-i", "lo", "-B", "64", "-f", fmt.Sprintf("udp dst port %d", port), "-w", c.path)
+	c.cmd = exec.Command(tshark, "-i", "lo", "-B", "64", "-f", fmt.Sprintf("udp dst port %d", port), "-F", "pcap", "-w", c.path)
 	c.cmd.Stderr = &c.errb
 	if err := c.cmd.Start(); err != nil {
 		t.Fatalf("tshark: %v", err)
 	}
 	go func() { c.done <- c.cmd.Wait() }()
-	// tshark says "Capturing on 'Loopback: lo'" once dumpcap captures.
+	// tshark says "Capturing on 'Loopback: lo'" when dumpcap starts, which
+	// on a busy machine can be before its filter sees packets: probe with
+	// one-byte datagrams (never RTP) until one is in the file.
+	probe, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		s := c.errb.String()
 		if strings.Contains(s, "Capturing on") {
-			return c
+			if pcapRecords(c.path, 0) > 0 {
+				return c
+			}
+			probe.Write([]byte{0})
 		}
 		select {
 		case err := <-c.done:
@@ -167,9 +177,14 @@ func startTshark(t *testing.T, tshark string, port int) *tsharkCapture {
 	}
 }
 
-// stop ends the capture and returns the pcap's path.
-func (c *tsharkCapture) stop(t *testing.T) string {
+// stop ends the capture once it holds want datagrams (dumpcap may still
+// be behind on a busy machine, and SIGINT drops what it has not read yet),
+// or after a generous deadline, and returns the pcap's path.
+func (c *tsharkCapture) stop(t *testing.T, want int) string {
 	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); pcapRecords(c.path, minRTPRecord) < want && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	c.cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-c.done:
@@ -189,7 +204,7 @@ func (c *tsharkCapture) stop(t *testing.T) string {
 // for the protected stream too.
 func checkCaptIDOnWire(t *testing.T, tshark, pcap string, port, packets int, captID string) {
 	t.Helper()
-	cmd := exec.Command(tshark, "-r", pcap, "-d", fmt.Sprintf("udp.port==%d,rtp", port), "-Y", "rtp",
+	cmd := exec.Command(tshark, "-r", pcap, "-d", fmt.Sprintf("udp.port==%d,rtp", port), "-Y", "rtp.version == 2", // not the capture probes
 		"-T", "fields", "-E", "separator=,",
 		"-e", "rtp.seq", "-e", "rtp.ext.profile", "-e", "rtp.ext.rfc5285.id", "-e", "rtp.ext.rfc5285.data")
 	var errb bytes.Buffer
@@ -316,7 +331,7 @@ func TestStreamGStreamerDecodes(t *testing.T) {
 			g.stop(t)
 			pcap := ""
 			if capture != nil {
-				pcap = capture.stop(t)
+				pcap = capture.stop(t, packets)
 			}
 			if frames != tc.frames {
 				t.Fatalf("sent %d frames, want %d:\n%s", frames, tc.frames, log)
@@ -460,4 +475,35 @@ func TestStreamAnswersNACK(t *testing.T) {
 	if !strings.Contains(stderr.String(), " retransmitted=1 ") {
 		t.Errorf("log does not count the retransmission:\n%s", stderr.String())
 	}
+}
+
+// minRTPRecord is the smallest captured frame that can hold RTP on lo:
+// Ethernet 14 + IPv4 20 + UDP 8 + RTP header 12 bytes (the probes are 43).
+const minRTPRecord = 14 + 20 + 8 + 12
+
+// pcapRecords counts the records of at least minLen bytes in a classic
+// pcap file (a 24-byte file header, then a 16-byte header and incl_len
+// bytes per record, in the file's byte order), ignoring a record still
+// being written.
+func pcapRecords(path string, minLen int) int {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 24 {
+		return 0
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if binary.BigEndian.Uint32(b) == 0xa1b2c3d4 || binary.BigEndian.Uint32(b) == 0xa1b23c4d {
+		order = binary.BigEndian
+	}
+	n := 0
+	for off := 24; off+16 <= len(b); {
+		l := int(order.Uint32(b[off+8:]))
+		if off+16+l > len(b) {
+			break
+		}
+		if l >= minLen {
+			n++
+		}
+		off += 16 + l
+	}
+	return n
 }
