@@ -202,6 +202,20 @@ func (w *watcher) count() (map[string]int, int) {
 	return m, w.noCapt
 }
 
+// dial calls the box over TCP (CLUE offers exceed 1300 bytes, RFC 3261
+// §18.1.1) and returns the established call and a context bounding the
+// test.
+func (w *watcher) dial(t *testing.T, b *box) (context.Context, *sip.Call) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	call, err := w.ua.Dial(ctx, "sip:cluecam@"+b.ua.Addr("tcp").String()+";transport=tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, call
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -233,12 +247,7 @@ func testCall(t *testing.T, noICE, noBundle bool) {
 	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}})
 	w := newWatcherFull(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}, sip.SessionTimerOpts{}, noICE, noBundle)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	call, err := w.ua.Dial(ctx, "sip:cluecam@"+b.ua.Addr("tcp").String()+";transport=tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, call := w.dial(t, b)
 	if !strings.Contains(string(call.RemoteSDP()), "a=group:CLUE") {
 		t.Fatalf("answer without a CLUE group:\n%s", call.RemoteSDP())
 	}
@@ -303,12 +312,7 @@ func testCall(t *testing.T, noICE, noBundle bool) {
 func TestPeerVanishes(t *testing.T) {
 	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, withConsent(8*time.Second))
 	w := newWatcher(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"})
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	call, err := w.ua.Dial(ctx, "sip:cluecam@"+b.ua.Addr("tcp").String()+";transport=tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, call := w.dial(t, b)
 	waitFor(t, "media", func() bool { m, _ := w.count(); return m["main"] > 30 })
 	w.ep.Close() // media gone, SIP still up
 	waitFor(t, "the box to end the call", func() bool { return b.ep.Calls() == 0 })
@@ -332,12 +336,7 @@ func TestPeerVanishes(t *testing.T) {
 func TestReadvertiseDuringCall(t *testing.T) {
 	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}})
 	w := newWatcher(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"})
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	call, err := w.ua.Dial(ctx, "sip:cluecam@"+b.ua.Addr("tcp").String()+";transport=tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, call := w.dial(t, b)
 	defer call.Hangup(ctx)
 	count := func(kind string) int {
 		w.mu.Lock()
@@ -365,12 +364,7 @@ func TestSessionRefreshKeepsMedia(t *testing.T) {
 	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, withShortSessions())
 	w := newWatcherOpts(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"},
 		sip.SessionTimerOpts{Expires: 2 * time.Second, MinSE: time.Second, AllowShort: true})
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	call, err := w.ua.Dial(ctx, "sip:cluecam@"+b.ua.Addr("tcp").String()+";transport=tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, call := w.dial(t, b)
 	defer call.Hangup(ctx)
 	if se, refresher := call.SessionExpires(); se != 2*time.Second || !refresher {
 		t.Fatalf("session interval %v, we refresh: %v", se, refresher)
