@@ -289,8 +289,14 @@ func (s *session) startMedia() {
 			delete(s.subs, id)
 		}
 	}
+	for id, m := range s.mccs {
+		if t, ok := want[id]; !ok || t.o.CaptureID != m.o.CaptureID {
+			m.close()
+			delete(s.mccs, id)
+		}
+	}
 	for id, t := range want {
-		if s.subs[id] != nil {
+		if s.subs[id] != nil || s.mccs[id] != nil {
 			continue
 		}
 		s.mu.Lock()
@@ -298,6 +304,15 @@ func (s *session) startMedia() {
 		s.mu.Unlock()
 		if p == nil || p.assoc.Load() == nil {
 			continue // its transport is not secured (yet)
+		}
+		if t.o.Device == "" {
+			m, err := newMCCStream(s, t.o, t.st, p)
+			if err != nil {
+				s.log.Error("media not started", "encoding", id, "err", err)
+				continue
+			}
+			s.mccs[id] = m
+			continue
 		}
 		sub, err := s.e.o.Provider.Hub.Subscribe(t.o, &t.st, func(ssrc uint32) (pipeline.Sink, error) {
 			return newCallSink(p.ep, p.assoc.Load(), ssrc, &t.st)
@@ -310,9 +325,12 @@ func (s *session) startMedia() {
 		s.subs[id] = sub
 		s.log.Info("media started", "capture", t.o.CaptureID, "encoding", id, "mline", t.st.MLine, "ssrc", fmt.Sprintf("%08x", sub.SSRC()))
 	}
-	snap := make([]*Subscription, 0, len(s.subs))
+	snap := make([]rtcpHandler, 0, len(s.subs)+len(s.mccs))
 	for _, sub := range s.subs {
 		snap = append(snap, sub)
+	}
+	for _, m := range s.mccs {
+		snap = append(snap, m)
 	}
 	s.rtcp.Store(&snap)
 }

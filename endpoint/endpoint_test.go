@@ -8,11 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cluecam/cluecam/board/appliance"
 	"github.com/cluecam/cluecam/board/config"
+	"github.com/cluecam/cluecam/clue/consumer"
 	"github.com/cluecam/cluecam/clue/provider"
 	"github.com/cluecam/cluecam/clue/sip"
 	"github.com/cluecam/cluecam/endpoint"
@@ -36,6 +38,8 @@ type box struct {
 	hub *endpoint.Hub
 	ua  *sip.UA
 	adv *provider.Advertisement
+	// gone pulls a camera out: its reads fail with hw.ErrGone.
+	gone map[string]*atomic.Bool
 }
 
 // boxOpt adjusts a test box's endpoint or SIP options.
@@ -76,15 +80,23 @@ func newBox(t *testing.T, callers []sip.Caller, opts ...boxOpt) *box {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gone := map[string]*atomic.Bool{}
+	for _, d := range devs {
+		gone[d.ID] = new(atomic.Bool)
+	}
 	open := endpoint.Opener{
 		Video: func(ctx context.Context, o provider.Order) (hw.VideoSource, error) {
-			return inv.OpenVideo(ctx, o.Device)
+			src, err := inv.OpenVideo(ctx, o.Device)
+			if err != nil || gone[o.Device] == nil {
+				return src, err
+			}
+			return unpluggable{src, gone[o.Device]}, nil
 		},
 		Audio: func(ctx context.Context, o provider.Order) (hw.AudioSource, error) {
 			return inv.OpenAudio(ctx, o.Device)
 		},
 	}
-	b := &box{hub: endpoint.NewHub(open, testLog(t)), adv: adv}
+	b := &box{hub: endpoint.NewHub(open, testLog(t)), adv: adv, gone: gone}
 	t.Cleanup(b.hub.Close)
 	eo := endpoint.Options{
 		Log: testLog(t).With("side", "box"), Certificate: cert, MediaAddr: loopback,
@@ -121,6 +133,9 @@ type watcher struct {
 	events  []endpoint.Event
 	packets map[string]int    // by CaptId value
 	mids    map[string]string // CaptId → the MID its packets carried
+	ssrcs   map[string]uint32 // CaptId → the SSRC its last packet had
+	lastSeq map[uint32]uint16 // SSRC → its last sequence number
+	seqGaps int               // packets whose sequence number did not follow
 	noCapt  int
 	noMID   int
 	evCh    chan endpoint.Event
@@ -132,19 +147,20 @@ func newWatcher(t *testing.T, account sip.Account, noICE ...bool) *watcher {
 
 // newWatcherOpts is newWatcher with the watcher's session timer.
 func newWatcherOpts(t *testing.T, account sip.Account, timer sip.SessionTimerOpts, noICE ...bool) *watcher {
-	return newWatcherFull(t, account, timer, len(noICE) > 0 && noICE[0], false)
+	return newWatcherFull(t, account, timer, len(noICE) > 0 && noICE[0], false, nil)
 }
 
 // newWatcherFull is a watcher with every option: its session timer, and
 // offers without ICE or without BUNDLE.
-func newWatcherFull(t *testing.T, account sip.Account, timer sip.SessionTimerOpts, noICE, noBundle bool) *watcher {
+func newWatcherFull(t *testing.T, account sip.Account, timer sip.SessionTimerOpts, noICE, noBundle bool, mod func(*endpoint.ConsumerOpts)) *watcher {
 	t.Helper()
 	cert, err := transport.LoadOrCreateCertificate(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &watcher{packets: map[string]int{}, mids: map[string]string{}, evCh: make(chan endpoint.Event, 64)}
-	w.ep, err = endpoint.New(endpoint.Options{
+	w := &watcher{packets: map[string]int{}, mids: map[string]string{}, ssrcs: map[string]uint32{},
+		lastSeq: map[uint32]uint16{}, evCh: make(chan endpoint.Event, 64)}
+	wo := endpoint.Options{
 		Log: testLog(t).With("side", "watcher"), Certificate: cert, MediaAddr: loopback,
 		NoICE: noICE, NoBundle: noBundle,
 		Consumer: &endpoint.ConsumerOpts{Video: 2, Audio: 1,
@@ -154,7 +170,12 @@ func newWatcherFull(t *testing.T, account sip.Account, timer sip.SessionTimerOpt
 					w.noCapt++
 				} else {
 					w.packets[string(p.CaptID)]++
+					w.ssrcs[string(p.CaptID)] = p.SSRC
 				}
+				if last, ok := w.lastSeq[p.SSRC]; ok && p.Seq != last+1 {
+					w.seqGaps++
+				}
+				w.lastSeq[p.SSRC] = p.Seq
 				if p.MID == nil {
 					w.noMID++
 				} else if p.CaptID != nil {
@@ -176,7 +197,11 @@ func newWatcherFull(t *testing.T, account sip.Account, timer sip.SessionTimerOpt
 				}
 			},
 		},
-	})
+	}
+	if mod != nil {
+		mod(wo.Consumer)
+	}
+	w.ep, err = endpoint.New(wo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +270,7 @@ func TestCallConfigureStream(t *testing.T) {
 
 func testCall(t *testing.T, noICE, noBundle bool) {
 	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}})
-	w := newWatcherFull(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}, sip.SessionTimerOpts{}, noICE, noBundle)
+	w := newWatcherFull(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}, sip.SessionTimerOpts{}, noICE, noBundle, nil)
 
 	ctx, call := w.dial(t, b)
 	if !strings.Contains(string(call.RemoteSDP()), "a=group:CLUE") {
@@ -392,5 +417,41 @@ func TestSessionRefreshKeepsMedia(t *testing.T) {
 	}
 	if b.ep.Calls() != 1 {
 		t.Fatalf("box sessions: %d", b.ep.Calls())
+	}
+}
+
+// TestSwitchedMCC: a consumer that wants only MCCs configures the box's
+// switched MCC "speaker" (main, wide). It arrives as its own RTP stream
+// whose packets name the constituent shown (CaptId main); when that
+// camera is pulled out the MCC goes on from the next constituent (CaptId
+// wide, now JPEG) on the same SSRC with unbroken sequence numbers.
+func TestSwitchedMCC(t *testing.T) {
+	b := newBox(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}})
+	w := newWatcherFull(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}, sip.SessionTimerOpts{}, false, false,
+		func(c *endpoint.ConsumerOpts) {
+			c.Video, c.Audio = 1, 0
+			c.Policy = &consumer.Policy{MCCs: consumer.OnlyMCCs, Media: []string{"video"}, MaxPerMedia: map[string]int{"video": 1}}
+		})
+	_, call := w.dial(t, b)
+	defer call.Hangup(context.Background())
+	waitFor(t, "MCC media showing main", func() bool { m, _ := w.count(); return m["main"] > 30 })
+	w.mu.Lock()
+	ssrc := w.ssrcs["main"]
+	w.mu.Unlock()
+	for _, id := range b.hub.Active() {
+		if id == "wide" {
+			t.Fatalf("wide streams before it is shown: %v", b.hub.Active())
+		}
+	}
+
+	b.gone["synthetic:h264"].Store(true)
+	waitFor(t, "MCC media showing wide", func() bool { m, _ := w.count(); return m["wide"] > 30 })
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ssrcs["wide"] != ssrc {
+		t.Fatalf("the MCC changed SSRC on the switch: %08x then %08x", ssrc, w.ssrcs["wide"])
+	}
+	if w.seqGaps != 0 {
+		t.Fatalf("%d sequence gaps across the switch", w.seqGaps)
 	}
 }

@@ -81,6 +81,10 @@ type Subscription struct {
 // unplugged or failed); the subscription only waits for Close.
 func (s *Subscription) Gone() bool { return s.f.gone.Load() }
 
+// Done is closed when the feed's capture loop has ended (stopped, or its
+// device gone: see Gone).
+func (s *Subscription) Done() <-chan struct{} { return s.f.done }
+
 // SSRC is the stream's SSRC (shared by every subscriber of the feed).
 func (s *Subscription) SSRC() uint32 { return s.f.p.Stream().SSRC() }
 

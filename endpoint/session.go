@@ -47,7 +47,7 @@ type session struct {
 	closeOnce sync.Once
 	failOnce  sync.Once
 
-	rtcp atomic.Pointer[[]*Subscription] // snapshot for the receive goroutines
+	rtcp atomic.Pointer[[]rtcpHandler] // snapshot for the receive goroutines
 	// captIDExt and midExt are the negotiated CaptId and MID extension
 	// IDs of received media.
 	captIDExt, midExt atomic.Uint32
@@ -57,15 +57,20 @@ type session struct {
 	part   *protocol.Participant
 	timers map[protocol.TimerID]*time.Timer
 	orders []provider.Order
-	subs   map[string]*Subscription // by encoding ID ("" for the fallback line)
+	subs   map[string]*Subscription // by encoding ID ("fallback TYPE" for ordinary lines)
+	mccs   map[string]*mccStream    // switched MCCs, by encoding ID
 }
+
+// rtcpHandler takes the peer's opened RTCP: a pipeline subscription or an
+// MCC stream.
+type rtcpHandler interface{ HandleRTCP([]byte) }
 
 func newSession(e *Endpoint, c *sip.Call) (*session, error) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	s := &session{
 		e: e, call: c, log: e.log.With("call", c.ID()), ctx: ctx, cancel: cancel,
 		estab: make(chan struct{}), events: make(chan func(), 64), done: make(chan struct{}),
-		timers: map[protocol.TimerID]*time.Timer{}, subs: map[string]*Subscription{},
+		timers: map[protocol.TimerID]*time.Timer{}, subs: map[string]*Subscription{}, mccs: map[string]*mccStream{},
 	}
 	first, err := s.newPath()
 	if err != nil {
@@ -124,7 +129,7 @@ func (s *session) buildLocal() *sdp.Local {
 				codecs = s.videoCodecs(enc)
 			}
 			if len(codecs) == 0 {
-				continue // an MCC's encoding: switching is not implemented
+				continue
 			}
 			l.Encodings = append(l.Encodings, sdp.Encoding{ID: enc.ID, Type: enc.Media, Codecs: codecs,
 				Inactive: true, CaptId: true, MaxBitrate: enc.MaxBitrate})
@@ -145,16 +150,38 @@ func (s *session) buildLocal() *sdp.Local {
 }
 
 // videoCodecs are the payload formats an encoding's device produces
-// without re-encoding: the format of a capture on that device.
+// without re-encoding: the format of a capture on that device; for an
+// MCC's encoding, the formats of all its constituents (a switch may
+// change the payload type on the line).
 func (s *session) videoCodecs(enc provider.Encoding) []sdp.Codec {
-	for _, mc := range s.adv.Body.MediaCaptures {
-		src, ok := s.adv.Source(mc.CaptureID)
-		if ok && !src.MCC && src.Device == enc.Device && src.Media == sdp.Video {
-			return codecsFor(src.Video.Format, min(src.Video.Width, enc.MaxWidth), min(src.Video.Height, enc.MaxHeight),
-				src.Video.FrameRate.Float64())
+	var out []sdp.Codec
+	add := func(src provider.Source) {
+		for _, c := range codecsFor(src.Video.Format, min(src.Video.Width, enc.MaxWidth), min(src.Video.Height, enc.MaxHeight),
+			src.Video.FrameRate.Float64()) {
+			if !slices.ContainsFunc(out, func(o sdp.Codec) bool { return strings.EqualFold(o.Name, c.Name) }) {
+				out = append(out, c)
+			}
 		}
 	}
-	return nil
+	for _, mc := range s.adv.Body.MediaCaptures {
+		src, ok := s.adv.Source(mc.CaptureID)
+		if !ok || src.Media != sdp.Video {
+			continue
+		}
+		switch {
+		case enc.Device != "" && !src.MCC && src.Device == enc.Device:
+			add(src)
+			return out
+		case enc.Device == "" && src.MCC && mc.EncGroupIDREF == enc.Group:
+			for _, id := range src.Content {
+				if c, ok := s.adv.Source(id); ok && !c.MCC {
+					add(c)
+				}
+			}
+			return out
+		}
+	}
+	return out
 }
 
 // fallbackSource is the first individual capture of a media type in the
@@ -523,6 +550,10 @@ func (s *session) teardown() {
 	for id, sub := range s.subs {
 		sub.Close()
 		delete(s.subs, id)
+	}
+	for id, m := range s.mccs {
+		m.close()
+		delete(s.mccs, id)
 	}
 	s.rtcp.Store(nil)
 	for _, t := range s.timers {

@@ -1,0 +1,245 @@
+package endpoint
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cluecam/cluecam/clue/provider"
+	"github.com/cluecam/cluecam/clue/sdp"
+	"github.com/cluecam/cluecam/media/pipeline"
+	"github.com/cluecam/cluecam/media/rtp/rtcp"
+)
+
+// mccStream sends a switched Multiple Content Capture (RFC 8845 §7.2.1:
+// MaxCaptures 1, one constituent at a time) on one line of a call. It is
+// its own RTP stream — own SSRC, sequence numbers and timestamps — fed by
+// the pipeline of the constituent shown now, whose packets keep their
+// CaptId: the receiver learns which capture it sees (RFC 8849 §4).
+//
+// Which constituent: the box has no per-camera sound level to rank by
+// (SoundLevel:0, RFC 8846 §7.2.1.1 needs one microphone per constituent),
+// so it shows the first constituent that works and moves to the next when
+// its device goes away or fails.
+type mccStream struct {
+	s    *session
+	o    provider.Order
+	st   sdp.Stream
+	p    *path
+	ssrc uint32
+
+	mu     sync.Mutex // the fields below; SealRTP runs on the pipeline goroutine
+	sink   *callSink  // the call's SRTP stream for ssrc, and its send path
+	active int        // index in o.Sources
+	sub    *Subscription
+	seq    uint16
+	tsOff  uint32
+	lastTS uint32
+	fresh  bool // next packet is the first from a newly shown constituent
+	sent   bool
+	pkts   uint32
+	octets uint32
+	hdr    []byte // scratch: the rewritten RTP header
+	report []byte // scratch: the rewritten RTCP
+	closed bool
+}
+
+func newMCCStream(s *session, o provider.Order, st sdp.Stream, p *path) (*mccStream, error) {
+	if len(o.Sources) == 0 {
+		return nil, fmt.Errorf("MCC %q: no constituent to show", o.CaptureID)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	m := &mccStream{s: s, o: o, st: st, p: p, ssrc: binary.BigEndian.Uint32(b[:]),
+		seq: binary.BigEndian.Uint16(b[4:]), hdr: make([]byte, 0, 128), active: -1}
+	sink, err := newCallSink(p.ep, p.assoc.Load(), m.ssrc, &m.st)
+	if err != nil {
+		return nil, err
+	}
+	m.sink = sink
+	if err := m.show(0); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// show subscribes to the first constituent from index i on (wrapping)
+// that starts, and leaves the previous one.
+func (m *mccStream) show(i int) error {
+	var errs []error
+	for k := range m.o.Sources {
+		idx := (i + k) % len(m.o.Sources)
+		src := m.o.Sources[idx]
+		co := provider.Order{CaptureEncodingID: m.o.CaptureEncodingID, CaptureID: src.CaptureID,
+			EncodingID: m.o.EncodingID, Name: src.Name, Media: src.Media, Device: src.Device,
+			Video: src.Video, Audio: src.Audio, MaxBitrate: m.o.MaxBitrate}
+		sub, err := m.s.e.o.Provider.Hub.Subscribe(co, &m.st, func(uint32) (pipeline.Sink, error) { return mccTap{m}, nil })
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m.mu.Lock()
+		old := m.sub
+		m.sub, m.active, m.fresh = sub, idx, true
+		m.mu.Unlock()
+		if old != nil {
+			old.Close()
+		}
+		// A feed other calls already watch is mid-GOP: ask for an entry point.
+		sub.HandleRTCP(rtcp.AppendPLI(nil, m.ssrc, sub.SSRC()))
+		m.s.log.Info("MCC shows", "mcc", m.o.CaptureID, "capture", src.CaptureID, "ssrc", fmt.Sprintf("%08x", m.ssrc))
+		go m.watch(sub)
+		return nil
+	}
+	return fmt.Errorf("MCC %q: no constituent starts: %w", m.o.CaptureID, errors.Join(errs...))
+}
+
+// watch moves to the next constituent when the shown one's device goes
+// away (its feed ends without anyone stopping it).
+func (m *mccStream) watch(sub *Subscription) {
+	select {
+	case <-sub.Done():
+	case <-m.s.ctx.Done():
+		return
+	}
+	m.mu.Lock()
+	current, next := m.sub == sub && !m.closed, m.active+1
+	m.mu.Unlock()
+	if !current || !sub.Gone() {
+		return
+	}
+	m.s.post(func() {
+		if err := m.show(next); err != nil {
+			m.s.log.Warn("MCC stopped", "err", err)
+		}
+	})
+}
+
+// close stops the stream (the session's goroutine).
+func (m *mccStream) close() {
+	m.mu.Lock()
+	m.closed = true
+	sub := m.sub
+	m.mu.Unlock()
+	if sub != nil {
+		sub.Close()
+	}
+}
+
+// HandleRTCP passes the peer's keyframe requests for the MCC stream on to
+// the constituent shown now (RFC 4585 §6.3.1, RFC 5104 §4.3.1).
+func (m *mccStream) HandleRTCP(pkt []byte) {
+	m.mu.Lock()
+	sub := m.sub
+	m.mu.Unlock()
+	if sub == nil {
+		return
+	}
+	r := rtcp.NewReader(pkt)
+	for q, ok := r.Next(); ok; q, ok = r.Next() {
+		key := false
+		switch {
+		case q.Type == rtcp.TypePSFB && q.Count == rtcp.FmtPLI:
+			_, media, err := q.PLI()
+			key = err == nil && media == m.ssrc
+		case q.Type == rtcp.TypePSFB && q.Count == rtcp.FmtFIR:
+			if _, ents, err := q.FIR(); err == nil {
+				for i := 0; i < ents.Len(); i++ {
+					key = key || ents.At(i).SSRC == m.ssrc
+				}
+			}
+		}
+		if key {
+			sub.HandleRTCP(rtcp.AppendPLI(nil, m.ssrc, sub.SSRC()))
+			return
+		}
+	}
+}
+
+// mccTap is the MCC's sink on the shown constituent's pipeline: it makes
+// the constituent's packets and reports the MCC stream's.
+type mccTap struct{ m *mccStream }
+
+// SealRTP rewrites the header to the MCC stream (SSRC, next sequence
+// number, timestamp continuing across switches: RFC 3550 §5.1) and seals
+// it with the call's keys.
+func (t mccTap) SealRTP(dst, hdr []byte, segs [][]byte) ([]byte, error) {
+	m := t.m
+	m.mu.Lock()
+	if len(hdr) < 12 {
+		m.mu.Unlock()
+		return dst, errors.New("mcc: short RTP header")
+	}
+	h := append(m.hdr[:0], hdr...)
+	ts := binary.BigEndian.Uint32(h[4:])
+	if m.fresh {
+		// The new constituent's clock starts where the last one's left
+		// off, one 30 fps frame later (90 kHz) or 20 ms of audio.
+		step := uint32(3000)
+		if m.o.Media == sdp.Audio {
+			step = 160
+		}
+		if m.sent {
+			m.tsOff = m.lastTS + step - ts
+		} else {
+			m.tsOff = 0
+		}
+		m.fresh = false
+	}
+	ts += m.tsOff
+	m.lastTS, m.sent = ts, true
+	binary.BigEndian.PutUint16(h[2:], m.seq)
+	binary.BigEndian.PutUint32(h[4:], ts)
+	binary.BigEndian.PutUint32(h[8:], m.ssrc)
+	m.seq++
+	m.pkts++
+	for _, s := range segs {
+		m.octets += uint32(len(s))
+	}
+	m.mu.Unlock()
+	return m.sink.SealRTP(dst, h, segs)
+}
+
+// SealRTCP turns the constituent's sender report into the MCC stream's:
+// its SSRC, the timestamp in the MCC's timeline and its own counts (RFC
+// 3550 §6.4.1), and the SDES chunk renamed (§6.5).
+func (t mccTap) SealRTCP(dst, pkt []byte) ([]byte, error) {
+	m := t.m
+	m.mu.Lock()
+	out := append(m.report[:0], pkt...)
+	m.report = out
+	for off := 0; off+8 <= len(out); {
+		l := 4 * (int(binary.BigEndian.Uint16(out[off+2:])) + 1)
+		if off+l > len(out) {
+			break
+		}
+		switch rtcp.PacketType(out[off+1]) {
+		case rtcp.TypeSR:
+			if l >= 28 {
+				binary.BigEndian.PutUint32(out[off+4:], m.ssrc)
+				ts := binary.BigEndian.Uint32(out[off+16:])
+				binary.BigEndian.PutUint32(out[off+16:], ts+m.tsOff)
+				binary.BigEndian.PutUint32(out[off+20:], m.pkts)
+				binary.BigEndian.PutUint32(out[off+24:], m.octets)
+			}
+		case rtcp.TypeSDES:
+			if l >= 8 {
+				binary.BigEndian.PutUint32(out[off+4:], m.ssrc) // the first chunk
+			}
+		}
+		off += l
+	}
+	m.mu.Unlock()
+	return m.sink.SealRTCP(dst, out)
+}
+
+// Overhead implements pipeline.Sealer.
+func (t mccTap) Overhead() int { return t.m.sink.Overhead() }
+
+// WriteBatch implements pipeline.Sink.
+func (t mccTap) WriteBatch(pkts [][]byte) (int, error) { return t.m.sink.WriteBatch(pkts) }
+
+// WriteRTCP implements pipeline.Sink.
+func (t mccTap) WriteRTCP(pkt []byte) error { return t.m.sink.WriteRTCP(pkt) }
