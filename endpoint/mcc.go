@@ -30,8 +30,12 @@ type mccStream struct {
 	p    *path
 	ssrc uint32
 
-	mu     sync.Mutex // the fields below; SealRTP runs on the pipeline goroutine
-	sink   *callSink  // the call's SRTP stream for ssrc, and its send path
+	// io serialises the use of sink: during a switch the old and the new
+	// constituent's pipelines (two goroutines each) feed the same stream.
+	io   sync.Mutex
+	sink *callSink // the call's SRTP stream for ssrc, and its send path
+
+	mu     sync.Mutex // the fields below
 	active int        // index in o.Sources
 	sub    *Subscription
 	seq    uint16
@@ -167,6 +171,8 @@ type mccTap struct{ m *mccStream }
 // it with the call's keys.
 func (t mccTap) SealRTP(dst, hdr []byte, segs [][]byte) ([]byte, error) {
 	m := t.m
+	m.io.Lock()
+	defer m.io.Unlock()
 	m.mu.Lock()
 	if len(hdr) < 12 {
 		m.mu.Unlock()
@@ -207,6 +213,8 @@ func (t mccTap) SealRTP(dst, hdr []byte, segs [][]byte) ([]byte, error) {
 // 3550 §6.4.1), and the SDES chunk renamed (§6.5).
 func (t mccTap) SealRTCP(dst, pkt []byte) ([]byte, error) {
 	m := t.m
+	m.io.Lock()
+	defer m.io.Unlock()
 	m.mu.Lock()
 	out := append(m.report[:0], pkt...)
 	m.report = out
@@ -239,7 +247,15 @@ func (t mccTap) SealRTCP(dst, pkt []byte) ([]byte, error) {
 func (t mccTap) Overhead() int { return t.m.sink.Overhead() }
 
 // WriteBatch implements pipeline.Sink.
-func (t mccTap) WriteBatch(pkts [][]byte) (int, error) { return t.m.sink.WriteBatch(pkts) }
+func (t mccTap) WriteBatch(pkts [][]byte) (int, error) {
+	t.m.io.Lock()
+	defer t.m.io.Unlock()
+	return t.m.sink.WriteBatch(pkts)
+}
 
 // WriteRTCP implements pipeline.Sink.
-func (t mccTap) WriteRTCP(pkt []byte) error { return t.m.sink.WriteRTCP(pkt) }
+func (t mccTap) WriteRTCP(pkt []byte) error {
+	t.m.io.Lock()
+	defer t.m.io.Unlock()
+	return t.m.sink.WriteRTCP(pkt)
+}
