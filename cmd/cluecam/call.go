@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cluecam/cluecam/clue/consumer"
 	"github.com/cluecam/cluecam/clue/sdp"
 	"github.com/cluecam/cluecam/clue/sip"
 	"github.com/cluecam/cluecam/endpoint"
@@ -30,6 +31,7 @@ func cmdCall(ctx context.Context, e *env, args []string) int {
 	packets := fs.Int("packets", 0, "hang up once every configured capture delivered this many packets (0: wait for --duration)")
 	video := fs.Int("video", 2, "CLUE video lines to offer (how many cameras we can watch at once)")
 	audio := fs.Int("audio", 1, "CLUE audio lines to offer (how many microphones we can hear at once)")
+	mccs := fs.String("mccs", "no", "multiple-content captures to configure: no (individual captures only), with, or only")
 	stateFlag := fs.String("state-dir", "", "directory keeping our DTLS certificate (default: as for run)")
 	tlsCA := fs.String("tls-ca", "", "PEM file of the CAs that sign the callee's SIP TLS certificate (sips: targets; default the system roots)")
 	tlsPin := fs.String("tls-pin", "", "refuse a callee whose TLS certificate does not have this fingerprint (\"sha-256 AB:CD:...\")")
@@ -61,6 +63,18 @@ func cmdCall(ctx context.Context, e *env, args []string) int {
 	if !strings.HasPrefix(target, "sip:") && !strings.HasPrefix(target, "sips:") {
 		fmt.Fprintf(e.stderr, "cluecam call: %q is not a SIP URI\n", target)
 		return exitUsage
+	}
+	choice, ok := map[string]consumer.MCCChoice{"no": consumer.NoMCCs, "with": consumer.WithMCCs, "only": consumer.OnlyMCCs}[*mccs]
+	if !ok {
+		fmt.Fprintf(e.stderr, "cluecam call: --mccs %q: expected no, with or only\n", *mccs)
+		return exitUsage
+	}
+	policy := &consumer.Policy{MCCs: choice, MaxPerMedia: map[string]int{}}
+	for typ, n := range map[string]int{"video": *video, "audio": *audio} {
+		if n > 0 {
+			policy.Media = append(policy.Media, typ)
+			policy.MaxPerMedia[typ] = n
+		}
 	}
 	secure := strings.HasPrefix(target, "sips:") || strings.Contains(target, "transport=tls")
 	if (*tlsCert == "") != (*tlsKey == "") {
@@ -97,7 +111,7 @@ func cmdCall(ctx context.Context, e *env, args []string) int {
 	rep := newCallReport()
 	ep, err := endpoint.New(endpoint.Options{
 		Log: log, Certificate: cert, MediaAddr: lap.Addr(),
-		Consumer: &endpoint.ConsumerOpts{Video: *video, Audio: *audio, OnPacket: rep.packet, OnEvent: rep.event},
+		Consumer: &endpoint.ConsumerOpts{Video: *video, Audio: *audio, Policy: policy, OnPacket: rep.packet, OnEvent: rep.event},
 	})
 	if err != nil {
 		return fail("%v", err)
@@ -181,6 +195,7 @@ wait:
 type callReport struct {
 	mu         sync.Mutex
 	streams    map[string]*streamReport
+	perSSRC    map[uint32]int // packets per RTP stream
 	configured []string
 	events     []endpoint.Event
 }
@@ -192,7 +207,9 @@ type streamReport struct {
 	mid                    string // the BUNDLE MID the packets carried
 }
 
-func newCallReport() *callReport { return &callReport{streams: map[string]*streamReport{}} }
+func newCallReport() *callReport {
+	return &callReport{streams: map[string]*streamReport{}, perSSRC: map[uint32]int{}}
+}
 
 func (r *callReport) packet(_ *sip.Call, p endpoint.Packet) {
 	r.mu.Lock()
@@ -207,6 +224,7 @@ func (r *callReport) packet(_ *sip.Call, p endpoint.Packet) {
 		r.streams[id] = s
 	}
 	s.packets++
+	r.perSSRC[p.SSRC]++
 	s.bytes += len(p.Payload)
 	if p.Marker {
 		s.frames++
@@ -222,20 +240,21 @@ func (r *callReport) event(_ *sip.Call, ev endpoint.Event) {
 	}
 }
 
-// enough: every configured capture delivered n packets.
+// enough: every configured capture encoding (one RTP stream each, an
+// MCC's packets naming the constituent shown) delivered n packets.
 func (r *callReport) enough(n int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.configured) == 0 {
 		return false
 	}
-	for _, ce := range r.configured {
-		capture, _, _ := strings.Cut(ce, "→")
-		if s := r.streams[capture]; s == nil || s.packets < n {
-			return false
+	full := 0
+	for _, c := range r.perSSRC {
+		if c >= n {
+			full++
 		}
 	}
-	return true
+	return full >= len(r.configured)
 }
 
 func (r *callReport) anyMedia() bool {

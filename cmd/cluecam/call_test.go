@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,4 +130,24 @@ func TestCallOverTLS(t *testing.T) {
 		t.Fatalf("pinned to another certificate: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	t.Logf("refused: %s", strings.TrimSpace(stderr))
+}
+
+// TestCallWatchesMCC: `cluecam call --mccs only --video 1` configures the
+// example's switched MCC "speaker" and receives it, showing its first
+// constituent (CaptId main).
+func TestCallWatchesMCC(t *testing.T) {
+	path, port := exampleOnFreePort(t)
+	startRun(t, path)
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte("demo-only-secret\n"), 0o600)
+	code, stdout, stderr := runCLI(t, "call", "--from", "sip:alice@127.0.0.1", "--password-file", pw,
+		"--mccs", "only", "--video", "1", "--audio", "0", "--packets", "30", "--duration", "60s",
+		"--state-dir", t.TempDir(), "sip:cluecam@127.0.0.1:"+strconv.Itoa(port))
+	if code != exitOK || !strings.Contains(stdout, "speaker→speaker.0") || !regexp.MustCompile(`capture main: \d+ packets`).MatchString(stdout) {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "call", "--mccs", "some", "sip:x@127.0.0.1")
+	if code != exitUsage || !strings.Contains(stderr, `--mccs "some"`) {
+		t.Fatalf("bad --mccs: exit %d: %s", code, stderr)
+	}
 }

@@ -49,7 +49,7 @@ func commands() map[string]command {
 		"clue":          {"CLUE tools: 'clue check' checks a CLUE message (and a configure against an advertisement)", "check [--advertisement ADV.xml] MSG.xml", cmdClue},
 		"ptz":           {"move a pan-tilt head: to a position, a preset or home; or show or stop it", "[--config FILE] HEAD (goto PAN TILT [ZOOM] | preset NAME | home | status | stop)", cmdPTZ},
 		"stream":        {"stream one capture as SRTP (or, explicitly, plain RTP) and print the SDP for a viewer", "(--capture NAME | --file H264) --to HOST:PORT [--config FILE] [--srtp-key BASE64 [--srtp-profile aes-cm|aes-gcm] | --insecure-rtp] [--codec pcmu|pcma|g722|l16] [--fps N] [--pace realtime|none] [--no-gso] [--frames N | --duration D] [log flags]", cmdStream},
-		"call":          {"call a CLUE endpoint as a media consumer and report the media received per capture", "[--from URI] [--password-file F] [--packets N] [--duration D] [--video N] [--audio N] [--listen ADDR] [--tls-ca F] [--tls-pin FP] [--tls-cert F --tls-key F] SIP-URI", cmdCall},
+		"call":          {"call a CLUE endpoint as a media consumer and report the media received per capture", "[--from URI] [--password-file F] [--packets N] [--duration D] [--video N] [--audio N] [--mccs no|with|only] [--listen ADDR] [--tls-ca F] [--tls-pin FP] [--tls-cert F --tls-key F] SIP-URI", cmdCall},
 		"version":       {"print the version and build target", "", cmdVersion},
 	}
 }
