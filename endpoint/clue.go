@@ -390,7 +390,7 @@ func newCallSink(ep *transport.Endpoint, a *transport.Association, ssrc uint32, 
 		// m-lines by the MID element; the shared packetizer cannot write
 		// it (each call has its own mids), so each call's sink adds it.
 		c.midExt, c.mid = uint8(st.MIDExt), []byte(st.MID)
-		c.hdr = make([]byte, 0, rtp.MaxHeaderLen+maxMIDHeaderGrowth)
+		c.hdr = make([]byte, 0, rtp.MaxHeaderLen+rtp.MaxAddedElement)
 	}
 	return c, nil
 }
@@ -398,13 +398,13 @@ func newCallSink(ep *transport.Endpoint, a *transport.Association, ssrc uint32, 
 // SealRTP implements pipeline.Sealer: the header gains the MID element.
 func (c *callSink) SealRTP(dst, hdr []byte, segs [][]byte) ([]byte, error) {
 	if c.midExt != 0 {
-		hdr = addMID(c.hdr[:0], hdr, c.midExt, c.mid)
+		hdr = rtp.AddElement(c.hdr[:0], hdr, c.midExt, c.mid)
 	}
 	return c.SRTPSealer.SealRTP(dst, hdr, segs)
 }
 
 // Overhead implements pipeline.Sealer.
-func (c *callSink) Overhead() int { return c.SRTPSealer.Overhead() + maxMIDHeaderGrowth }
+func (c *callSink) Overhead() int { return c.SRTPSealer.Overhead() + rtp.MaxAddedElement }
 
 // WriteBatch implements pipeline.Sink.
 func (c *callSink) WriteBatch(pkts [][]byte) (int, error) {

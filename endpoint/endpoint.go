@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -259,13 +260,8 @@ func randomUint63() uint64 {
 
 // sdpFingerprint converts our certificate's fingerprint for SDP.
 func sdpFingerprint(f transport.Fingerprint) sdp.Fingerprint {
-	s := f.String()
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' {
-			return sdp.Fingerprint{Hash: s[:i], Value: s[i+1:]}
-		}
-	}
-	return sdp.Fingerprint{Hash: f.Hash}
+	hash, value, _ := strings.Cut(f.String(), " ")
+	return sdp.Fingerprint{Hash: hash, Value: value}
 }
 
 // remoteFingerprints converts the peer's a=fingerprint values; unusable

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/cluecam/cluecam/media/rtp"
 )
 
 // Packet is a received RTP packet, its fields borrowed from the datagram.
@@ -31,7 +33,7 @@ func (p *Packet) Element(id uint8) []byte {
 	if id == 0 || p.extProfile == 0 {
 		return nil
 	}
-	return findElement(p.extProfile, p.ext, id)
+	return rtp.FindElement(p.extProfile, p.ext, id)
 }
 
 var errRTP = errors.New("rtp")
@@ -70,7 +72,7 @@ func ParseRTP(b []byte, captIDExt uint8) (Packet, error) {
 		off += 4 + n
 		p.extProfile, p.ext = profile, ext
 		if captIDExt != 0 {
-			p.CaptID = findElement(profile, ext, captIDExt)
+			p.CaptID = rtp.FindElement(profile, ext, captIDExt)
 		}
 	}
 	end := len(b)
@@ -83,46 +85,4 @@ func ParseRTP(b []byte, captIDExt uint8) (Packet, error) {
 	}
 	p.Payload = b[off:end]
 	return p, nil
-}
-
-// findElement returns element id's data in an RFC 8285 extension block.
-func findElement(profile uint16, ext []byte, id uint8) []byte {
-	switch {
-	case profile == 0xBEDE: // one-byte form, §4.2
-		for i := 0; i < len(ext); {
-			if ext[i] == 0 { // padding
-				i++
-				continue
-			}
-			eid, l := ext[i]>>4, int(ext[i]&0x0f)+1
-			if eid == 15 { // reserved: stop processing (§4.2)
-				return nil
-			}
-			i++
-			if i+l > len(ext) {
-				return nil
-			}
-			if eid == id {
-				return ext[i : i+l]
-			}
-			i += l
-		}
-	case profile&0xfff0 == 0x1000: // two-byte form, §4.3
-		for i := 0; i+1 < len(ext); {
-			if ext[i] == 0 {
-				i++
-				continue
-			}
-			eid, l := ext[i], int(ext[i+1])
-			i += 2
-			if i+l > len(ext) {
-				return nil
-			}
-			if eid == id {
-				return ext[i : i+l]
-			}
-			i += l
-		}
-	}
-	return nil
 }

@@ -323,3 +323,24 @@ func waitCh[T any](t testing.TB, ch <-chan T, what string) T {
 	var z T
 	return z
 }
+
+// reinviteBothAndHangUp re-INVITEs from the caller's side (c, handler ha)
+// and then the callee's (cb, hb), and hangs up from the caller: both
+// updates and the callee's remote-BYE end must be seen.
+func reinviteBothAndHangUp(t *testing.T, ctx context.Context, c, cb *Call, ha, hb *recHandler) {
+	t.Helper()
+	if err := c.Reinvite(ctx); err != nil {
+		t.Fatalf("caller re-INVITE: %v", err)
+	}
+	waitCh(t, hb.updCh, "callee updated")
+	if err := cb.Reinvite(ctx); err != nil {
+		t.Fatalf("callee re-INVITE: %v", err)
+	}
+	waitCh(t, ha.updCh, "caller updated")
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := waitCh(t, hb.endCh, "callee ended"); r != ReasonRemoteBye {
+		t.Errorf("callee reason %q", r)
+	}
+}

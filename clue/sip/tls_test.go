@@ -64,20 +64,7 @@ func TestTLSCall(t *testing.T) {
 			if c.target.Scheme != wantScheme || cb.target.Scheme != wantScheme {
 				t.Errorf("Contact schemes: callee's %q, caller's %q, want %q", c.target.Scheme, cb.target.Scheme, wantScheme)
 			}
-			if err := c.Reinvite(ctx); err != nil {
-				t.Fatalf("caller re-INVITE: %v", err)
-			}
-			waitCh(t, hb.updCh, "callee updated")
-			if err := cb.Reinvite(ctx); err != nil {
-				t.Fatalf("callee re-INVITE: %v", err)
-			}
-			waitCh(t, ha.updCh, "caller updated")
-			if err := c.Hangup(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if r := waitCh(t, hb.endCh, "callee ended"); r != ReasonRemoteBye {
-				t.Errorf("callee reason %q", r)
-			}
+			reinviteBothAndHangUp(t, ctx, c, cb, ha, hb)
 		})
 	}
 }

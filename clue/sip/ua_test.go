@@ -33,20 +33,7 @@ func TestUAToUA(t *testing.T) {
 			if string(c.RemoteSDP()) != testSDP {
 				t.Errorf("caller got SDP %q", c.RemoteSDP())
 			}
-			if err := c.Reinvite(ctx); err != nil {
-				t.Fatalf("caller re-INVITE: %v", err)
-			}
-			waitCh(t, hb.updCh, "callee updated")
-			if err := cb.Reinvite(ctx); err != nil {
-				t.Fatalf("callee re-INVITE: %v", err)
-			}
-			waitCh(t, ha.updCh, "caller updated")
-			if err := c.Hangup(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if r := waitCh(t, hb.endCh, "callee ended"); r != ReasonRemoteBye {
-				t.Errorf("callee reason %q", r)
-			}
+			reinviteBothAndHangUp(t, ctx, c, cb, ha, hb)
 			if r := waitCh(t, ha.endCh, "caller ended"); r != ReasonLocalBye {
 				t.Errorf("caller reason %q", r)
 			}

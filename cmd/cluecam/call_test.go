@@ -151,3 +151,12 @@ func TestCallWatchesMCC(t *testing.T) {
 		t.Fatalf("bad --mccs: exit %d: %s", code, stderr)
 	}
 }
+
+func TestRouteTo(t *testing.T) {
+	for _, uri := range []string{"sip:127.0.0.1", "sip:127.0.0.1:5070;transport=tcp", "sips:reg@127.0.0.1:5061", "<sip:127.0.0.1>"} {
+		a, ok := routeTo(strings.Trim(uri, "<>"))
+		if !ok || !a.IsLoopback() {
+			t.Errorf("%s: %v %v", uri, a, ok)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 
 	"github.com/cluecam/cluecam/board/appliance"
@@ -287,13 +288,11 @@ func mediaAddr(listen, registrar string) (netip.Addr, error) {
 // routeTo finds the local address towards a SIP URI's host (a UDP
 // "connect" sends nothing).
 func routeTo(uri string) (netip.Addr, bool) {
-	host := uri
-	for _, p := range []string{"sips:", "sip:"} {
-		if len(host) > len(p) && host[:len(p)] == p {
-			host = host[len(p):]
-		}
+	host := strings.TrimPrefix(strings.TrimPrefix(uri, "sips:"), "sip:")
+	if _, h, ok := strings.Cut(host, "@"); ok {
+		host = h
 	}
-	if i := indexAny(host, ";>"); i >= 0 {
+	if i := strings.IndexAny(host, ";>?"); i >= 0 {
 		host = host[:i]
 	}
 	if _, _, err := net.SplitHostPort(host); err != nil {
@@ -306,17 +305,6 @@ func routeTo(uri string) (netip.Addr, bool) {
 	defer c.Close()
 	ap, err := netip.ParseAddrPort(c.LocalAddr().String())
 	return ap.Addr().Unmap(), err == nil
-}
-
-func indexAny(s, chars string) int {
-	for i := 0; i < len(s); i++ {
-		for j := 0; j < len(chars); j++ {
-			if s[i] == chars[j] {
-				return i
-			}
-		}
-	}
-	return -1
 }
 
 // reloadCalls restarts the service when the reloaded configuration changed

@@ -372,17 +372,7 @@ func TestEncodedCameraDrainVariants(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := defaultCam()
-			e := &encScript{t: t, c: c, n: 2}
-			f := newFake(t, encOpenSteps(c)...)
-			ec, err := OpenEncodedCamera(c.path, encPath, &Options{Sys: f})
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.Add(e.startSteps(nil)...)
-			if err := ec.Start(modeEnc30); err != nil {
-				t.Fatal(err)
-			}
+			_, e, f, ec := startedEncodedCamera(t)
 			f.Add(e.stopSteps(tc.drain(e))...)
 			if err := ec.Stop(); err != nil {
 				t.Fatalf("Stop: %v", err)
@@ -482,17 +472,7 @@ func TestEncodedCameraFormatErrors(t *testing.T) {
 }
 
 func TestEncodedCameraStopInterruptsRead(t *testing.T) {
-	c := defaultCam()
-	e := &encScript{t: t, c: c, n: 2}
-	f := newFake(t, encOpenSteps(c)...)
-	ec, err := OpenEncodedCamera(c.path, encPath, &Options{Sys: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Add(e.startSteps(nil)...)
-	if err := ec.Start(modeEnc30); err != nil {
-		t.Fatal(err)
-	}
+	_, e, f, ec := startedEncodedCamera(t)
 	blk := e.poll(0, 0)
 	blk.Block = true
 	f.Add(blk)
@@ -511,11 +491,11 @@ func TestEncodedCameraStopInterruptsRead(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// TestEncodedCameraGone: the camera behind the encoder unplugged. Its
-// node polls POLLERR|POLLHUP and VIDIOC_QUERYCAP fails with ENODEV, so the
-// read ends with hw.ErrGone naming the camera; a live encoder reporting
-// POLLERR (nothing queued) is EIO, not gone.
-func TestEncodedCameraGone(t *testing.T) {
+// startedEncodedCamera opens the scripted camera+encoder pair and starts
+// it in modeEnc30 (two buffers a side), returning what the test scripts
+// next with.
+func startedEncodedCamera(t *testing.T) (camSpec, *encScript, *ioctltest.Fake, *EncodedCamera) {
+	t.Helper()
 	c := defaultCam()
 	e := &encScript{t: t, c: c, n: 2}
 	f := newFake(t, encOpenSteps(c)...)
@@ -527,12 +507,21 @@ func TestEncodedCameraGone(t *testing.T) {
 	if err := ec.Start(modeEnc30); err != nil {
 		t.Fatal(err)
 	}
+	return c, e, f, ec
+}
+
+// TestEncodedCameraGone: the camera behind the encoder unplugged. Its
+// node polls POLLERR|POLLHUP and VIDIOC_QUERYCAP fails with ENODEV, so the
+// read ends with hw.ErrGone naming the camera; a live encoder reporting
+// POLLERR (nothing queued) is EIO, not gone.
+func TestEncodedCameraGone(t *testing.T) {
+	c, e, f, ec := startedEncodedCamera(t)
 	f.Add(e.poll(0, ioctl.PollErr), ioctltest.Call(encFd, vidiocQuerycap, capability{}, capability{}))
 	if _, err := ec.ReadFrame(context.Background()); !errors.Is(err, syscall.EIO) || errors.Is(err, hw.ErrGone) {
 		t.Errorf("encoder POLLERR: %v, want EIO", err)
 	}
 	f.Add(e.poll(ioctl.PollErr|ioctl.PollHup, 0), ioctltest.Fail(c.fd, vidiocQuerycap, capability{}, syscall.ENODEV))
-	_, err = ec.ReadFrame(context.Background())
+	_, err := ec.ReadFrame(context.Background())
 	if !errors.Is(err, hw.ErrGone) || !strings.Contains(err.Error(), c.path) {
 		t.Errorf("camera gone: %v, want hw.ErrGone for %s", err, c.path)
 	}

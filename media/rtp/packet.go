@@ -181,45 +181,26 @@ func SetExtensionID(hdr []byte, from, to uint8) bool {
 	if n > len(ext) {
 		return false
 	}
-	ext = ext[:n]
-	changed := false
-	switch profile := binary.BigEndian.Uint16(hdr[12:]); {
-	case profile == 0xBEDE:
-		if from < 1 || from > 14 || to < 1 || to > 14 {
-			return false
-		}
-		for i := 0; i < len(ext); {
-			id := ext[i] >> 4
-			if id == 0 {
-				i++
-				continue
-			}
-			if id == 15 {
-				break
-			}
-			if id == from {
-				ext[i] = to<<4 | ext[i]&0x0f
-				changed = true
-			}
-			i += 2 + int(ext[i]&0x0f)
-		}
-	case profile&0xfff0 == 0x1000:
-		if from == 0 || to == 0 {
-			return false
-		}
-		for i := 0; i+1 < len(ext); {
-			if ext[i] == 0 {
-				i++
-				continue
-			}
-			if ext[i] == from {
-				ext[i] = to
-				changed = true
-			}
-			i += 2 + int(ext[i+1])
-		}
+	twoByte, ok := blockForm(binary.BigEndian.Uint16(hdr[12:]))
+	if !ok || (!twoByte && (from < 1 || from > 14 || to < 1 || to > 14)) || from == 0 || to == 0 {
+		return false
 	}
-	return changed
+	changed := false
+	for i := 0; ; {
+		e, next, ok := nextElement(twoByte, ext[:n], i)
+		if !ok {
+			return changed
+		}
+		if e.id == from {
+			if twoByte {
+				ext[e.at] = to
+			} else {
+				ext[e.at] = to<<4 | ext[e.at]&0x0f
+			}
+			changed = true
+		}
+		i = next
+	}
 }
 
 // --- building (packetizers) ---

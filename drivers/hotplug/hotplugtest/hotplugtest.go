@@ -68,3 +68,19 @@ func (w *Watch) Wait(what string, ok func(hw.Event) bool) hw.Event {
 		}
 	}
 }
+
+// ExpectGone waits for a reader's error after its device was removed: it
+// must be hw.ErrGone, and it must come (a read still blocked after 30 s
+// fails the test).
+func ExpectGone(t testing.TB, what string, readErr <-chan error) {
+	t.Helper()
+	select {
+	case err := <-readErr:
+		t.Logf("%s after the removal: %v", what, err)
+		if !errors.Is(err, hw.ErrGone) {
+			t.Errorf("%s after the removal: %v, want hw.ErrGone", what, err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s still blocked after the removal", what)
+	}
+}
