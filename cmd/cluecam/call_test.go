@@ -20,7 +20,7 @@ import (
 // side by side.
 func onFreePort(t *testing.T, doc string) (string, int) {
 	t.Helper()
-	port := testenv.FreeUDPPortPair(t)
+	port := testenv.FreeSIPPort(t)
 	out := strings.Replace(doc, `listen = "127.0.0.1:5060"`, fmt.Sprintf(`listen = "127.0.0.1:%d"`, port), 1)
 	if out == doc {
 		t.Fatal("configuration has no sip listen line to replace")

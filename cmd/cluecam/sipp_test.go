@@ -25,7 +25,7 @@ func TestSippCallsRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	boxLog := startRun(t, path)
-	s := testenv.StartSipp(t, "testdata/sipp-clue-uac.xml", testenv.FreeUDPPortPair(t),
+	s := testenv.StartSipp(t, "testdata/sipp-clue-uac.xml", testenv.FreeSIPPort(t),
 		"-t", "t1", "-s", "cluecam", "-au", "alice", "-ap", "demo-only-secret", "127.0.0.1:"+strconv.Itoa(port))
 	s.Wait(t)
 	waitFor(t, boxLog, `"msg":"call ended","call":"[^"]+","reason":"remote hangup"`, 10*time.Second)
@@ -39,7 +39,7 @@ func TestSippCallsRun(t *testing.T) {
 // channel, CaptId, ICE, DTLS) and answers as a CLUE box; SIPp has no
 // media, so the call ends when --duration runs out, with BYE.
 func TestCallSippUAS(t *testing.T) {
-	port := testenv.FreeUDPPortPair(t)
+	port := testenv.FreeSIPPort(t) // SIPp's UAS listens on TCP
 	scenario, err := os.ReadFile("testdata/sipp-clue-uas.xml")
 	if err != nil {
 		t.Fatal(err)

@@ -59,11 +59,11 @@ func StartKamailio(t testing.TB, o KamailioOpts) *Kamailio {
 	t.Helper()
 	bin := NeedCommand(t, "kamailio")
 	dir := t.TempDir()
-	k := &Kamailio{Port: freeUDPAndTCPPort(t), logFile: filepath.Join(dir, "kamailio.log")}
+	k := &Kamailio{Port: FreeSIPPort(t), logFile: filepath.Join(dir, "kamailio.log")}
 	args := []string{"-f", filepath.Join(dir, "kamailio.cfg"), "-DD", "-E", "-Y", dir,
 		"-P", filepath.Join(dir, "kamailio.pid"), "-w", dir, "-m", "32", "-M", "4"}
 	if o.TLSCert != "" || o.TLSKey != "" {
-		k.TLSPort = freeUDPAndTCPPort(t)
+		k.TLSPort = FreeSIPPort(t)
 		tlsCfg := fmt.Sprintf("[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n"+
 			"private_key = %s\ncertificate = %s\n\n[client:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n",
 			o.TLSKey, o.TLSCert)
@@ -147,28 +147,6 @@ func (k *Kamailio) waitReady(t testing.TB, exited <-chan struct{}) {
 			return
 		}
 	}
-}
-
-// freeUDPAndTCPPort returns a loopback port free on both UDP and TCP a
-// moment ago, since Kamailio listens on both. It comes from the kernel's
-// ephemeral range, away from the media ports configurations use.
-func freeUDPAndTCPPort(t testing.TB) int {
-	t.Helper()
-	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		pc, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		l.Close()
-		if err == nil {
-			pc.Close()
-			return port
-		}
-	}
-	t.Fatal("no loopback port free on both UDP and TCP")
-	return 0
 }
 
 // Log returns everything Kamailio has written so far, including the

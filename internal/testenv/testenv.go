@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 )
 
@@ -36,16 +37,43 @@ func InCI() bool {
 	return v != "" && v != "0" && v != "false"
 }
 
+// FreeSIPPort returns a loopback port free on both UDP and TCP a moment
+// ago, for a SIP listener (UDP and TCP on one port). It is probed at
+// random in 21000..32767: below Linux's ephemeral range (32768 up), so
+// the outgoing connections of tests running alongside cannot take it
+// between the probe and the listen, and above the example
+// configuration's RTP range (20000..20998).
+func FreeSIPPort(t testing.TB) int {
+	t.Helper()
+	for range 200 {
+		p := 21000 + rand.IntN(32768-21000)
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		pc, err := net.ListenPacket("udp", addr)
+		l.Close()
+		if err != nil {
+			continue
+		}
+		pc.Close()
+		return p
+	}
+	t.Fatal("no loopback port free on both UDP and TCP")
+	return 0
+}
+
 // FreeUDPPortPair returns an even loopback UDP port p with p+1 free too, for
 // an RTP receiver whose RTCP goes to the next port (RFC 3550 §11). Ports are
-// probed at random in 21000..59999 so parallel test binaries rarely collide;
-// not below, where the example configuration's RTP range (20000..20998)
-// would refuse it as a SIP port.
+// probed at random in 21000..32767, as FreeSIPPort's: below the kernel's
+// ephemeral range, which sockets bound to port 0 by tests running alongside
+// draw from.
 func FreeUDPPortPair(t testing.TB) int {
 	t.Helper()
 	lo := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
 	for range 200 {
-		p := 21000 + 2*rand.IntN(19500)
+		p := 21000 + 2*rand.IntN((32768-21000)/2)
 		lo.Port = p
 		a, err := net.ListenUDP("udp4", lo)
 		if err != nil {
