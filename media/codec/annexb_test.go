@@ -1,7 +1,9 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/hex"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +25,68 @@ func scanAll(b []byte) []NALU {
 		out = append(out, n)
 	}
 	return out
+}
+
+// scanParts scans b with NextPart, asking for a few more bytes of an open
+// unit each time (limits from steps, cycled), and checks each part against
+// what is known: an open unit's End only grows, has no start code before
+// it, and the unit is finally returned whole with the same Start.
+func scanParts(t testing.TB, b []byte, steps []int) []NALU {
+	t.Helper()
+	var out []NALU
+	s := NewAnnexBScanner(b)
+	limit, k := 0, 0
+	step := func() int {
+		if len(steps) == 0 {
+			return 1
+		}
+		k++
+		return max(1, steps[k%len(steps)])
+	}
+	var open *NALU
+	for {
+		limit += step()
+		n, whole, ok := s.NextPart(limit)
+		if !ok {
+			if open != nil {
+				t.Fatalf("unit at %d left open", open.Start)
+			}
+			return out
+		}
+		if open != nil && (n.Start != open.Start || n.End < open.End) {
+			t.Fatalf("open unit %+v continued as %+v", *open, n)
+		}
+		if n.End <= n.Start || bytes.Contains(b[n.Start:n.End], []byte{0, 0, 1}) {
+			t.Fatalf("part %+v (whole %v) is empty or holds a start code", n, whole)
+		}
+		if !whole {
+			open = &n
+			continue
+		}
+		open, limit = nil, 0
+		out = append(out, n)
+	}
+}
+
+func TestAnnexBScannerParts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	long := make([]byte, 5000)
+	for i := range long {
+		long[i] = byte(1 + rng.IntN(255))
+	}
+	for _, b := range [][]byte{
+		stream(nal(hSPS, 0x42), nal(hPPS, 0xce), nal3(hIDR, long...), nal(hP, long[:700]...)),
+		stream(nal3(hIDR, long[:10]...), []byte{0, 0, 0, 0, 0, 0, 0}, nal(hP, 1, 2, 3), []byte{0, 0}),
+		stream(nal3(0, make([]byte, 40)...), nal3(hP, 9)),
+		append(unhex(t, "ff 12 00 00 01 00 00 01 65 aa 00 00 03 01"), long[:300]...),
+	} {
+		want := scanAll(b)
+		for _, steps := range [][]int{{1}, {2}, {3}, {7, 1}, {100}, {1200, 5}, {1 << 20}} {
+			if got := scanParts(t, b, steps); !slices.Equal(got, want) {
+				t.Errorf("steps %v: parts give %+v, Next gives %+v", steps, got, want)
+			}
+		}
+	}
 }
 
 func TestAnnexBScanner(t *testing.T) {
@@ -247,5 +311,53 @@ func TestScannerAllocs(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("%v allocs", n)
+	}
+}
+
+// TestIndexZeroPair holds indexZeroPair (the SIMD block search on amd64 and
+// its byte-by-byte finish) to a plain loop, with pairs placed at and across
+// every position of 64-byte blocks and at the ends.
+func TestIndexZeroPair(t *testing.T) {
+	naive := func(b []byte) int {
+		for i := 0; i+1 < len(b); i++ {
+			if b[i] == 0 && b[i+1] == 0 {
+				return i
+			}
+		}
+		return -1
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n < 300; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(1 + rng.IntN(255))
+		}
+		if got := indexZeroPair(b); got != -1 {
+			t.Fatalf("len %d, no zeros: got %d", n, got)
+		}
+		for at := 0; at+1 < n; at++ {
+			c := slices.Clone(b)
+			c[at], c[at+1] = 0, 0
+			if got, want := indexZeroPair(c), naive(c); got != want {
+				t.Fatalf("len %d, pair at %d: got %d, want %d", n, at, got, want)
+			}
+			c[at+1] = 7 // a lone zero is no pair
+			if got := indexZeroPair(c); got != -1 {
+				t.Fatalf("len %d, lone zero at %d: got %d", n, at, got)
+			}
+		}
+	}
+	for i := 0; i < 20000; i++ {
+		b := make([]byte, rng.IntN(600))
+		for j := range b {
+			if rng.IntN(4) > 0 {
+				b[j] = byte(rng.IntN(3))
+			} else {
+				b[j] = byte(rng.IntN(256))
+			}
+		}
+		if got, want := indexZeroPair(b), naive(b); got != want {
+			t.Fatalf("%x: got %d, want %d", b, got, want)
+		}
 	}
 }

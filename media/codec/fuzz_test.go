@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -18,6 +19,10 @@ func FuzzAnnexB(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		nals := scanAll(b)
 		checkNALs(t, b, nals)
+		steps := []int{1 + len(b)%7, 3, 1 + len(b)%64}
+		if parts := scanParts(t, b, steps); !slices.Equal(parts, nals) {
+			t.Fatalf("NextPart gives %+v, Next %+v", parts, nals)
+		}
 		var aus []AccessUnit
 		s := NewAccessUnitScanner(b)
 		for au, ok := s.Next(); ok; au, ok = s.Next() {

@@ -38,7 +38,8 @@ const maxAggregate = MaxSegments / 2
 // (§5.8). The marker bit is set on the last packet of the access unit
 // (§5.1), and all packets of it carry the timestamp of its capture time on
 // the 90 kHz clock. The access unit is scanned once, a few units ahead of
-// the packet being built.
+// the packet being built, and a long unit only about two packets ahead, so
+// the bytes a packet carries are still in cache when it is sealed.
 //
 // NAL unit types 0 and 24..31 are not H.264 data (they are unspecified in
 // H.264 and mean aggregation and fragmentation packets to an RFC 6184
@@ -81,9 +82,12 @@ const unitQueue = 16
 
 // h264Unit is a NAL unit to send: a slice of the frame, or of the
 // packetizer's remembered parameter sets (copied into the packet then).
+// An open unit is longer than b, which is as far as it has been scanned;
+// it is the last one queued.
 type h264Unit struct {
 	b      []byte
 	copied bool
+	open   bool
 }
 
 // NewH264Packetizer returns a packetizer writing through s (a 90 kHz
@@ -133,7 +137,10 @@ func (h *H264Packetizer) SetFrame(au []byte, capture time.Duration) {
 // or PPS of its access unit preceded.
 func (h *H264Packetizer) fill() {
 	for h.qn < maxAggregate && !h.scanDone {
-		n, ok := h.scan.Next()
+		if h.qn > 0 && h.unit(h.qn-1).open {
+			return // units after an open one are scanned once it is closed
+		}
+		n, whole, ok := h.scan.NextPart(2 * h.max)
 		if !ok {
 			h.scanDone = true
 			return
@@ -161,7 +168,20 @@ func (h *H264Packetizer) fill() {
 				h.hasSPS, h.hasPPS = true, true // once per access unit
 			}
 		}
-		h.push(h264Unit{b: b})
+		h.push(h264Unit{b: b, open: !whole})
+	}
+}
+
+// extend scans the open unit at the head of the queue until it is known to
+// hold at least need bytes after its header byte, or ends.
+func (h *H264Packetizer) extend(need int) {
+	u := &h.q[h.qh]
+	// Zero bytes at the edge of what is scanned may be the start of the
+	// next start code, so a part can fall short of the limit: look further
+	// each round.
+	for limit := 1 + need + 1; u.open && len(u.b)-1 < need; limit += h.max {
+		n, whole, _ := h.scan.NextPart(limit)
+		u.b, u.open = n.Bytes(h.au), !whole
 	}
 }
 
@@ -202,13 +222,13 @@ func (h *H264Packetizer) Next(p *Packet) error {
 	}
 	h.s.begin(p, h.ts)
 	u := h.unit(0)
-	if h.fuOff > 0 || len(u.b) > h.max {
+	if h.fuOff > 0 || u.open || len(u.b) > h.max {
 		return h.fragment(p)
 	}
 	// Aggregate the following units while the STAP-A fits (RFC 6184
 	// §5.7.1: 1 byte STAP-A header, then a 16-bit size before each unit).
 	size, k := 1+2+len(u.b), 1
-	for k < h.qn && k < maxAggregate && size+2+len(h.unit(k).b) <= h.max {
+	for k < h.qn && k < maxAggregate && !h.unit(k).open && size+2+len(h.unit(k).b) <= h.max {
 		size += 2 + len(h.unit(k).b)
 		k++
 	}
@@ -243,17 +263,23 @@ func (h *H264Packetizer) Next(p *Packet) error {
 // fragment writes the next FU-A fragment of cur (RFC 6184 §5.8): an FU
 // indicator with cur's F and NRI and type 28, an FU header with the start
 // and end bits and cur's type, then a piece of cur without its header
-// byte. Fragments are of equal size (±1 byte) rather than full ones and a
-// remainder.
+// byte. Fragments are full but the last two, which share what is left
+// equally (±1 byte), so that no fragment is tiny. Deciding that needs the
+// unit delimited only two fragments ahead.
 func (h *H264Packetizer) fragment(p *Packet) error {
+	per := h.max - 2
+	h.extend(h.fuOff + 2*per + 1)
 	u := h.unit(0)
 	data := u.b[1:]
-	per := h.max - 2
-	nfrag := (len(data) + per - 1) / per
-	size := (len(data) + nfrag - 1) / nfrag
 	start := h.fuOff == 0
-	n := min(size, len(data)-h.fuOff)
-	end := h.fuOff+n == len(data)
+	n := per
+	if left := len(data) - h.fuOff; !u.open && left <= 2*per {
+		n = left
+		if left > per {
+			n = (left + 1) / 2
+		}
+	}
+	end := h.fuOff+n == len(data) && !u.open
 	fu := p.gen(2)
 	fu[0] = u.b[0]&0xe0 | byte(codec.NALFUA)
 	fu[1] = u.b[0] & 0x1f

@@ -17,9 +17,13 @@
 // The AES-CM transform runs the payload through our allocation-free
 // counter mode (internal/aesctr: crypto/cipher.NewCTR would allocate a stream
 // per packet; AES-NI or ARMv8 AES assembly where the CPU has the
-// instructions, crypto/aes otherwise) and HMAC-SHA1 from precomputed pads; the GCM
-// transforms use crypto/cipher's AEAD. Both are tested byte for byte against
-// the RFC 3711 and RFC 7714 vectors and against pion/srtp.
+// instructions, crypto/aes otherwise) and HMAC-SHA1 from precomputed pads.
+// The GCM transforms seal with the same counter mode and our GHASH
+// (internal/ghash: PCLMULQDQ/VPCLMULQDQ or PMULL assembly) where the CPU
+// has both instruction sets, so a payload in pieces is read where it lies
+// like AES-CM's; elsewhere, and for opening, crypto/cipher's AEAD. All are
+// tested byte for byte against the RFC 3711 and RFC 7714 vectors, against
+// pion/srtp, and our GCM seal against crypto/cipher's.
 //
 // Close destroys the key material the package holds: master keys are never
 // kept, session keys, salts and HMAC pad states are zeroed.

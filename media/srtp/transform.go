@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 
 	"github.com/cluecam/cluecam/media/srtp/internal/aesctr"
+	"github.com/cluecam/cluecam/media/srtp/internal/ghash"
 )
 
 // transform is one packet kind's (RTP or RTCP) session keys, ready to seal or
@@ -16,9 +17,15 @@ type transform struct {
 	tagLen int
 	salt   [14]byte // session salt k_s (GCM uses the first 12 bytes)
 
-	ctr aesctr.Cipher // AES-CM
+	ctr aesctr.Cipher // AES-CM; AES-GCM's counter mode when ownGCM
 	mac hmacSHA1      // AES-CM
-	gcm cipher.AEAD   // AEAD_AES_*_GCM
+	gcm cipher.AEAD   // AEAD_AES_*_GCM: opening, and sealing unless ownGCM
+	// ownGCM: seal AES-GCM with ctr and ghk (our assembly for both), so the
+	// payload is read where it lies, in pieces, like AES-CM's. Without the
+	// CPU instructions for both, crypto/cipher seals (after gathering the
+	// pieces, one copy).
+	ownGCM bool
+	ghk    ghash.Key
 
 	iv      [aesctr.BlockSize]byte
 	nonce   [12]byte
@@ -39,6 +46,20 @@ func (t *transform) init(p Profile, rtcp bool, key, salt, auth []byte) error {
 	}
 	copy(t.salt[:], salt)
 	if t.aead {
+		if err := t.ctr.Init(key); err != nil {
+			return err
+		}
+		if t.ctr.Accelerated() && ghash.Accelerated() {
+			// The hash key H = E_K(0^128) (SP 800-38D §6.4): the first
+			// keystream block from the zero counter block.
+			var h, zero [aesctr.BlockSize]byte
+			t.ctr.XORKeyStream(h[:], h[:], &zero)
+			t.ghk.Init(&h)
+			clear(h[:])
+			t.ownGCM = true
+		} else {
+			t.ctr.Wipe()
+		}
 		block, err := aes.NewCipher(key)
 		if err != nil {
 			return err
@@ -58,6 +79,8 @@ func (t *transform) wipe() {
 	t.ctr.Wipe()
 	t.mac.wipe()
 	t.gcm = nil
+	t.ghk.Wipe()
+	t.ownGCM = false
 	clear(t.salt[:])
 	clear(t.iv[:])
 	clear(t.nonce[:])
@@ -109,10 +132,15 @@ func (t *transform) setNonce(ssrc uint32, i uint64) {
 // once, straight to its place in the packet.
 func (t *transform) sealRTP(pkt []byte, hl int, segs [][]byte, ssrc uint32, index uint64) {
 	n := hl
+	if t.ownGCM {
+		t.sealGCM(pkt, hl, segs, ssrc, index)
+		return
+	}
 	if t.aead {
 		// RFC 7714 §8.2: the header is the associated data, the payload the
-		// plaintext; the tag follows the ciphertext. The AEAD needs the
-		// plaintext in one piece: gather it into place, then seal in place.
+		// plaintext; the tag follows the ciphertext. crypto/cipher's AEAD
+		// needs the plaintext in one piece: gather it into place, then
+		// seal in place.
 		for _, seg := range segs {
 			if len(seg) > 0 && &pkt[n] != &seg[0] {
 				copy(pkt[n:], seg)
@@ -137,6 +165,50 @@ func (t *transform) sealRTP(pkt []byte, hl int, segs [][]byte, ssrc uint32, inde
 	binary.BigEndian.PutUint32(t.word[:], uint32(index>>16))
 	t.mac.write(t.word[:])
 	copy(pkt[n:n+t.tagLen], t.mac.finish())
+}
+
+// sealGCM is sealRTP's AEAD_AES_*_GCM (RFC 7714 §8.2) built from its parts
+// (NIST SP 800-38D §7.1): the payload, in pieces, is encrypted straight into
+// the packet with the counter blocks that follow J0 = nonce ‖ 0^31 ‖ 1;
+// then S = GHASH_H(header ‖ pad ‖ ciphertext ‖ pad ‖ [len(header)·8]64 ‖
+// [len(ciphertext)·8]64) and the tag is E_K(J0) ⊕ S.
+func (t *transform) sealGCM(pkt []byte, hl int, segs [][]byte, ssrc uint32, index uint64) {
+	t.setNonce(ssrc, index)
+	var j0 [aesctr.BlockSize]byte
+	copy(j0[:], t.nonce[:])
+	j0[15] = 1
+	// GCM increments only the last 32 bits of the counter (inc32); aesctr
+	// increments all 128. From 2 they agree for 2^32 - 2 blocks, far more
+	// than any RTP payload holds.
+	ctr := j0
+	ctr[15] = 2
+	n := hl
+	for _, seg := range segs {
+		t.ctr.XORKeyStreamAt(pkt[n:n+len(seg)], seg, &ctr, n-hl)
+		n += len(seg)
+	}
+	// Three GHASH calls: the padded header, the ciphertext's whole blocks,
+	// and its padded last partial block together with the length block.
+	var y, head [aesctr.BlockSize]byte
+	var tail [2 * aesctr.BlockSize]byte
+	whole := hl &^ (aesctr.BlockSize - 1)
+	t.ghk.Update(&y, pkt[:whole])
+	if whole < hl {
+		copy(head[:], pkt[whole:hl])
+		t.ghk.Update(&y, head[:])
+	}
+	ctEnd := hl + (n-hl)&^(aesctr.BlockSize-1)
+	t.ghk.Update(&y, pkt[hl:ctEnd])
+	last := tail[:aesctr.BlockSize] // the length block
+	if ctEnd < n {
+		copy(tail[:], pkt[ctEnd:n])
+		last = tail[:]
+	}
+	lens := last[len(last)-aesctr.BlockSize:]
+	binary.BigEndian.PutUint64(lens[:8], uint64(hl)*8)
+	binary.BigEndian.PutUint64(lens[8:], uint64(n-hl)*8)
+	t.ghk.Update(&y, last)
+	t.ctr.XORKeyStreamAt(pkt[n:n+aesctr.BlockSize], y[:], &j0, 0)
 }
 
 // openRTP authenticates the SRTP packet pkt (header ‖ ciphertext ‖ tag) and

@@ -40,6 +40,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -54,14 +55,16 @@ import (
 func main() {
 	file := flag.String("file", "", "H.264 Annex-B file (default: generate .cache/compare/1080p30-8M-30s.h264)")
 	runs := flag.Int("runs", 3, "runs per sender; the table shows the median CPU")
+	hotOnly := flag.Bool("hot-only", false, "measure only the in-process packetize+seal loop against its crypto floor")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the in-process measurements to this file")
 	flag.Parse()
-	if err := run(*file, *runs); err != nil {
+	if err := run(*file, *runs, *hotOnly, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)
 	}
 }
 
-func run(file string, runs int) error {
+func run(file string, runs int, hotOnly bool, cpuProfile string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
@@ -151,7 +154,24 @@ func run(file string, runs int) error {
 		srtp.ProfileAEADAES128GCM, srtp.ProfileAES128CMSHA1_80,
 		find("cluecam stream", srtp.ProfileAEADAES128GCM)/find("gst-launch-1.0", srtp.ProfileAES128CMSHA1_80))
 
-	return hotLoop(data)
+	return profiled(cpuProfile, func() error { return hotLoop(data) })
+}
+
+// profiled runs f, under a CPU profile written to path when path is set.
+func profiled(path string, f func() error) error {
+	if path == "" {
+		return f()
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	if err := pprof.StartCPUProfile(out); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }
 
 type sender struct {

@@ -84,6 +84,10 @@ func (c *Cipher) Wipe() {
 	clear(c.rk[:])
 }
 
+// Accelerated reports whether c runs on the assembly path (the CPU's AES
+// instructions) rather than the generic one.
+func (c *Cipher) Accelerated() bool { return c.nr != 0 }
+
 // XORKeyStream XORs src with the keystream that starts at counter block iv
 // and writes the result to dst. dst must be at least as long as src; dst and
 // src may be the same buffer or must not overlap.
