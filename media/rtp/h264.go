@@ -146,6 +146,12 @@ func (h *H264Packetizer) fill() {
 			return
 		}
 		t := n.Type()
+		if !whole && (t == 0 || t >= 24 || t == codec.NALSPS || t == codec.NALPPS) {
+			// A unit to drop is skipped whole; a parameter set is
+			// remembered whole.
+			n, _ = h.scan.Next()
+			whole = true
+		}
 		if t == 0 || t >= 24 {
 			continue
 		}

@@ -248,10 +248,16 @@ func TestH264Timestamps(t *testing.T) {
 }
 
 func TestH264RepeatParameterSets(t *testing.T) {
-	sps, pps := nalu(0x67, 12), nalu(0x68, 4)
+	for _, mtu := range []int{100, 16} { // 16: the SPS is fragmented, longer than the scan looks ahead
+		t.Run(fmt.Sprint(mtu), func(t *testing.T) { testRepeatParameterSets(t, mtu) })
+	}
+}
+
+func testRepeatParameterSets(t *testing.T, mtu int) {
+	sps, pps := nalu(0x67, 40), nalu(0x68, 4)
 	idr, p := nalu(0x65, 40), nalu(0x41, 30)
 	s := newStream(t, StreamOptions{PayloadType: 96, ClockRate: 90000})
-	h, _ := NewH264Packetizer(s, &H264Options{MaxPayload: 100, RepeatParameterSets: true})
+	h, _ := NewH264Packetizer(s, &H264Options{MaxPayload: mtu, RepeatParameterSets: true})
 	pool := NewPool(nil)
 	var got [][][]byte
 	for _, au := range [][]byte{annexB(sps, pps, idr), annexB(p), annexB(idr), annexB(p)} {

@@ -7,31 +7,52 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
-// paths runs f once per implementation this build has: the assembly path
-// (when the CPU has the AES instructions) and the generic one over
-// crypto/aes. Ciphers must be created inside f.
+// paths runs f once per implementation this build has: each assembly path
+// the CPU supports (on amd64 AES-NI, then VAES on YMM and on ZMM registers
+// when the CPU has them; see asmPaths) and the generic one over crypto/aes.
+// Ciphers must be created inside f.
 func paths(t testing.TB, f func(t testing.TB)) {
 	t.Helper()
 	saved := useAsm
-	defer func() { useAsm = saved }()
-	for _, asm := range []bool{true, false} {
-		if asm && !saved {
-			continue
+	defer func() {
+		useAsm = saved
+		setAsmPath(-1)
+	}()
+	if saved {
+		for i := range asmPaths() {
+			useAsm = true
+			setAsmPath(i)
+			f(t)
+			if c, _ := New(make([]byte, 16)); c.nr == 0 {
+				t.Fatalf("path %s: the assembly path is not in use", pathName())
+			}
 		}
-		useAsm = asm
-		f(t)
-		c, _ := New(make([]byte, 16))
-		if got := c.nr != 0; got != asm {
-			t.Fatalf("useAsm=%v but the assembly path in use is %v", asm, got)
-		}
+	}
+	useAsm = false
+	setAsmPath(-1)
+	f(t)
+	if c, _ := New(make([]byte, 16)); c.nr != 0 {
+		t.Fatal("generic path: the assembly path is in use")
 	}
 }
 
+// pathName names the implementation New now selects.
+func pathName() string {
+	if !useAsm {
+		return "generic"
+	}
+	return asmPathName()
+}
+
 func TestAssemblyPathInUse(t *testing.T) {
-	t.Logf("assembly path: %v", useAsm)
+	t.Logf("assembly path: %v; paths tested: %v", useAsm, asmPaths())
+	if useAsm {
+		t.Logf("default: %s", asmPathName())
+	}
 }
 
 func mustHex(t testing.TB, s string) []byte {
@@ -61,7 +82,7 @@ func TestFIPS197AppendixC(t *testing.T) {
 			got := make([]byte, 16)
 			c.XORKeyStream(got, got, &pt)
 			if want := mustHex(t, tc.ct); !bytes.Equal(got, want) {
-				t.Errorf("key %s (asm %v): %x, want %x", tc.key, useAsm, got, want)
+				t.Errorf("key %s (path %s): %x, want %x", tc.key, pathName(), got, want)
 			}
 		})
 	}
@@ -88,7 +109,7 @@ func TestRFC3711KeystreamB2(t *testing.T) {
 			{0xff01, "6A2CC3787889374FBEB4C81B17BA6C44"},
 		} {
 			if got := ks[tc.block*16 : tc.block*16+16]; !bytes.Equal(got, mustHex(t, tc.want)) {
-				t.Errorf("asm %v: keystream block %#04x = %X, want %s", useAsm, tc.block, got, tc.want)
+				t.Errorf("path %s: keystream block %#04x = %X, want %s", pathName(), tc.block, got, tc.want)
 			}
 		}
 	})
@@ -116,14 +137,14 @@ func diffCase(t testing.TB, key []byte, iv [16]byte, n, off, align int, data []b
 	guard := bytes.Clone(dst[n:])
 	c.XORKeyStreamAt(dst, src, &iv, off)
 	if !bytes.Equal(dst[:n], want) {
-		t.Fatalf("asm %v key %d iv %x n %d off %d: differs from crypto/cipher", useAsm, len(key), iv, n, off)
+		t.Fatalf("path %s key %d iv %x n %d off %d: differs from crypto/cipher", pathName(), len(key), iv, n, off)
 	}
 	if !bytes.Equal(dst[n:], guard) {
-		t.Fatalf("asm %v n %d off %d: wrote past len(src)", useAsm, n, off)
+		t.Fatalf("path %s n %d off %d: wrote past len(src)", pathName(), n, off)
 	}
 	c.XORKeyStreamAt(src, src, &iv, off)
 	if !bytes.Equal(src, want) {
-		t.Fatalf("asm %v key %d iv %x n %d off %d: in place differs from crypto/cipher", useAsm, len(key), iv, n, off)
+		t.Fatalf("path %s key %d iv %x n %d off %d: in place differs from crypto/cipher", pathName(), len(key), iv, n, off)
 	}
 }
 
@@ -184,6 +205,61 @@ func TestDifferentialStdlib(t *testing.T) {
 	})
 }
 
+// Every whole-block count 0..300 (so every remainder of every path's 32-,
+// 16-, 8-, 4- and 1-block loops), with and without a partial last block and
+// a partial first one, from counters whose low 64 bits wrap at every
+// position within the first batches, and from counters that wrap all 128
+// bits, on every path and key size.
+func TestWrapsEveryLength(t *testing.T) {
+	step := 1
+	if testing.Short() {
+		step = 7
+	}
+	paths(t, func(t testing.TB) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		data := make([]byte, 301*16+15)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		keys := [][]byte{make([]byte, 16), make([]byte, 24), make([]byte, 32)}
+		for _, k := range keys {
+			for j := range k {
+				k[j] = byte(rng.Uint32())
+			}
+		}
+		var ivs [][16]byte
+		for d := range 40 { // low 64 bits 2^64-1-d: they wrap after d+1 blocks
+			var iv [16]byte
+			binary.BigEndian.PutUint64(iv[:8], rng.Uint64())
+			binary.BigEndian.PutUint64(iv[8:], ^uint64(d))
+			ivs = append(ivs, iv)
+			binary.BigEndian.PutUint64(iv[:8], ^uint64(0)) // and all 128 bits
+			ivs = append(ivs, iv)
+		}
+		for _, d := range []uint64{47, 63, 64, 65, 95, 127, 200, 299} {
+			var iv [16]byte
+			binary.BigEndian.PutUint64(iv[:8], ^uint64(0))
+			binary.BigEndian.PutUint64(iv[8:], ^d)
+			ivs = append(ivs, iv)
+		}
+		for range 4 {
+			var iv [16]byte
+			binary.BigEndian.PutUint64(iv[:8], rng.Uint64())
+			binary.BigEndian.PutUint64(iv[8:], rng.Uint64())
+			ivs = append(ivs, iv)
+		}
+		for blocks := 0; blocks <= 300; blocks++ {
+			for _, tail := range []int{0, 7} {
+				n := blocks*16 + tail
+				for i := (blocks + tail) % step; i < len(ivs); i += step {
+					off := []int{0, 0, 9, 16}[i%4]
+					diffCase(t, keys[i%3], ivs[i], n, off, i%16, data[:n])
+				}
+			}
+		}
+	})
+}
+
 func FuzzDifferentialStdlib(f *testing.F) {
 	f.Add(make([]byte, 16), make([]byte, 16), uint16(1200), uint8(0), uint8(0), []byte("seed"))
 	f.Add(make([]byte, 32), bytes.Repeat([]byte{0xff}, 16), uint16(4096), uint8(17), uint8(3), []byte{1, 2, 3})
@@ -225,41 +301,52 @@ func TestNoAllocsEveryShape(t *testing.T) {
 				iv[15]++
 				c.XORKeyStreamAt(buf[tc.lo:tc.hi], buf[tc.lo:tc.hi], &iv, tc.off)
 			}); n != 0 {
-				t.Fatalf("asm %v %+v: allocates %v times", useAsm, tc, n)
+				t.Fatalf("path %s %+v: allocates %v times", pathName(), tc, n)
 			}
 		}
 	})
 }
 
+// benchPaths times XORKeyStream of a 1200-byte packet and of 16 KB on every
+// path (see paths), as sub-benchmarks path/size.
 func benchPaths(b *testing.B, keyLen int) {
 	saved := useAsm
-	defer func() { useAsm = saved }()
-	for _, asm := range []bool{true, false} {
-		if asm && !saved {
-			continue
-		}
-		useAsm = asm
+	defer func() {
+		useAsm = saved
+		setAsmPath(-1)
+	}()
+	var names []string
+	if saved {
+		names = asmPaths()
+	}
+	for i := -1; i < len(names); i++ {
 		name := "generic"
-		if asm {
-			name = "asm"
+		useAsm = i >= 0
+		setAsmPath(i)
+		if i >= 0 {
+			name = names[i]
 		}
 		c, _ := New(make([]byte, keyLen))
 		b.Run(name, func(b *testing.B) {
-			buf := make([]byte, 1200)
-			var iv [16]byte
-			b.SetBytes(1200)
-			b.ReportAllocs()
-			for b.Loop() {
-				iv[13]++
-				c.XORKeyStream(buf, buf, &iv)
+			for _, size := range []int{1200, 16384} {
+				b.Run(strconv.Itoa(size), func(b *testing.B) {
+					buf := make([]byte, size)
+					var iv [16]byte
+					b.SetBytes(int64(size))
+					b.ReportAllocs()
+					for b.Loop() {
+						iv[13]++
+						c.XORKeyStream(buf, buf, &iv)
+					}
+				})
 			}
 		})
 	}
 }
 
 // Ours, per path, for the SRTP key size and AES-256.
-func BenchmarkPaths1200AES128(b *testing.B) { benchPaths(b, 16) }
-func BenchmarkPaths1200AES256(b *testing.B) { benchPaths(b, 32) }
+func BenchmarkPathsAES128(b *testing.B) { benchPaths(b, 16) }
+func BenchmarkPathsAES256(b *testing.B) { benchPaths(b, 32) }
 
 // The stdlib with one stream for every call (no per-packet IV, so not
 // usable for SRTP): the pipelined CTR without NewCTR's setup and allocation.

@@ -10,8 +10,9 @@ import "crypto/subtle"
 // rk[0..nr] as expandKey lays them out and nr is 10, 12 or 14. The counter
 // is the whole 16-byte block as a big-endian integer, incremented mod 2^128
 // after each block; *ctr itself is not updated. Written in assembly per
-// GOARCH (ctr_amd64.s: AES-NI; ctr_arm64.s: ARMv8 AESE/AESMC), eight blocks
-// in flight.
+// GOARCH (ctr_amd64.s: AES-NI, eight blocks in flight, or VAES on YMM or ZMM
+// registers, sixteen or thirty-two, as ctrPath selects; ctr_arm64.s: ARMv8
+// AESE/AESMC, eight blocks in flight).
 //
 //go:noescape
 func ctrBlocks(rk *byte, nr int, dst, src *byte, n int, ctr *[BlockSize]byte)
