@@ -145,8 +145,17 @@ func (c *diffCase) run(t testing.TB) bool {
 		if k == 0 {
 			recvTop = index
 		}
-		// Separate header and payload, as the packetizer calls it.
-		got, err := st.SealRTP(make([]byte, 0, 2048), hdr, c.payload)
+		// Separate header and payload, as the packetizer calls it; every
+		// other packet with the payload in pieces (a short head, as an FU-A
+		// header, then the rest cut once more).
+		var got []byte
+		if k%2 == 0 {
+			got, err = st.SealRTP(make([]byte, 0, 2048), hdr, c.payload)
+		} else {
+			a := min(len(c.payload), k%5)
+			b := a + (len(c.payload)-a)*(k%7)/7
+			got, err = st.SealRTPSegments(make([]byte, 0, 2048), hdr, [][]byte{c.payload[:a], c.payload[a:b], c.payload[b:]})
+		}
 		if err != nil {
 			t.Fatalf("packet %d: SealRTP: %v", k, err)
 		}

@@ -3,6 +3,7 @@ package srtp
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/subtle"
 	"encoding/binary"
 
 	"github.com/cluecam/cluecam/media/srtp/internal/aesctr"
@@ -154,10 +155,7 @@ func (t *transform) sealRTP(pkt []byte, hl int, segs [][]byte, ssrc uint32, inde
 	// RFC 3711 §3.1, §4.1.1: only the payload is encrypted, one keystream
 	// over all of it.
 	t.setIV(ssrc, index)
-	for _, seg := range segs {
-		t.ctr.XORKeyStreamAt(pkt[n:n+len(seg)], seg, &t.iv, n-hl)
-		n += len(seg)
-	}
+	n = t.encrypt(pkt, hl, segs, &t.iv, nil)
 	// RFC 3711 §4.2: tag = HMAC(k_a, authenticated portion ‖ ROC),
 	// truncated to the profile's tag length.
 	t.mac.start()
@@ -178,15 +176,12 @@ func (t *transform) sealGCM(pkt []byte, hl int, segs [][]byte, ssrc uint32, inde
 	copy(j0[:], t.nonce[:])
 	j0[15] = 1
 	// GCM increments only the last 32 bits of the counter (inc32); aesctr
-	// increments all 128. From 2 they agree for 2^32 - 2 blocks, far more
+	// increments all 128. From 1 they agree for 2^32 - 1 blocks, far more
 	// than any RTP payload holds.
-	ctr := j0
-	ctr[15] = 2
-	n := hl
-	for _, seg := range segs {
-		t.ctr.XORKeyStreamAt(pkt[n:n+len(seg)], seg, &ctr, n-hl)
-		n += len(seg)
-	}
+	// The keystream from J0: its first block is the tag mask E_K(J0), the
+	// rest encrypts the payload.
+	var mask [aesctr.BlockSize]byte
+	n := t.encrypt(pkt, hl, segs, &j0, &mask)
 	// Three GHASH calls: the padded header, the ciphertext's whole blocks,
 	// and its padded last partial block together with the length block.
 	var y, head [aesctr.BlockSize]byte
@@ -208,7 +203,55 @@ func (t *transform) sealGCM(pkt []byte, hl int, segs [][]byte, ssrc uint32, inde
 	binary.BigEndian.PutUint64(lens[:8], uint64(hl)*8)
 	binary.BigEndian.PutUint64(lens[8:], uint64(n-hl)*8)
 	t.ghk.Update(&y, last)
-	t.ctr.XORKeyStreamAt(pkt[n:n+aesctr.BlockSize], y[:], &j0, 0)
+	subtle.XORBytes(pkt[n:n+aesctr.BlockSize], y[:], mask[:])
+	clear(mask[:])
+}
+
+// encrypt writes the payload (the concatenation of segs) encrypted with the
+// keystream from counter block iv into pkt after the header, and returns
+// where it ends. With lead set, the keystream's first block goes to *lead
+// instead (GCM's tag mask) and the payload takes the rest. When a short
+// first segment starts the payload (an FU-A or STAP-A header), the first
+// payload block is gathered from the segments that hold it and encrypted in
+// the same call as the lead block, so that the rest starts on a block
+// boundary: a payload in pieces then costs the calls one in a piece does
+// (first block, whole blocks, last partial block) instead of two more.
+func (t *transform) encrypt(pkt []byte, hl int, segs [][]byte, iv *[aesctr.BlockSize]byte, lead *[aesctr.BlockSize]byte) int {
+	const bs = aesctr.BlockSize
+	var buf [2 * bs]byte
+	l := 0
+	if lead != nil {
+		l = bs
+	}
+	m := 0 // payload bytes gathered into buf[l:]
+	if len(segs) > 1 && len(segs[0]) < bs {
+		for _, seg := range segs {
+			m += copy(buf[l+m:l+bs], seg)
+			if m == bs {
+				break
+			}
+		}
+	}
+	if l+m > 0 {
+		t.ctr.XORKeyStreamAt(buf[:l+m], buf[:l+m], iv, 0)
+		if lead != nil {
+			copy(lead[:], buf[:bs])
+		}
+		clear(buf[:l])
+	}
+	n := hl + copy(pkt[hl:], buf[l:l+m])
+	clear(buf[l : l+m])
+	skip := m
+	for _, seg := range segs {
+		if skip >= len(seg) {
+			skip -= len(seg)
+			continue
+		}
+		seg, skip = seg[skip:], 0
+		t.ctr.XORKeyStreamAt(pkt[n:n+len(seg)], seg, iv, l+n-hl)
+		n += len(seg)
+	}
+	return n
 }
 
 // openRTP authenticates the SRTP packet pkt (header ‖ ciphertext ‖ tag) and
