@@ -175,10 +175,10 @@ func findStartCode(b []byte, from int) (zeroRun, next int) {
 
 // indexZeroPair returns the first i with b[i] == 0 and b[i+1] == 0, or -1.
 // Pairs of zeros are rare in coded video (one in ~65 000 positions of
-// random-looking data, against one 0x01 byte in 256), so on amd64 a SIMD
-// loop passes over 64 bytes per branch (zeropair_amd64.s) and the block it
-// stops at is searched byte by byte; elsewhere, zero bytes are found with
-// the vectorised bytes.IndexByte.
+// random-looking data, against one 0x01 byte in 256), so on amd64 and
+// arm64 a SIMD loop passes over 64 bytes per branch (zeropair_amd64.s,
+// zeropair_arm64.s) and the block it stops at is searched byte by byte;
+// elsewhere, zero bytes are found with the vectorised bytes.IndexByte.
 func indexZeroPair(b []byte) int {
 	i := 0
 	if haveZeroPairBlock && len(b) > 64 {

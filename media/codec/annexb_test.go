@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -318,6 +320,20 @@ func TestScannerAllocs(t *testing.T) {
 // its byte-by-byte finish) to a plain loop, with pairs placed at and across
 // every position of 64-byte blocks and at the ends.
 func TestIndexZeroPair(t *testing.T) {
+	// The assembly must be the path under test wherever there is one.
+	if runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64" {
+		purego := false
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "-tags" && slices.Contains(strings.Split(s.Value, ","), "purego") {
+					purego = true
+				}
+			}
+		}
+		if haveZeroPairBlock == purego {
+			t.Errorf("%s, purego %v: haveZeroPairBlock is %v", runtime.GOARCH, purego, haveZeroPairBlock)
+		}
+	}
 	naive := func(b []byte) int {
 		for i := 0; i+1 < len(b); i++ {
 			if b[i] == 0 && b[i+1] == 0 {
@@ -358,6 +374,61 @@ func TestIndexZeroPair(t *testing.T) {
 		}
 		if got, want := indexZeroPair(b), naive(b); got != want {
 			t.Fatalf("%x: got %d, want %d", b, got, want)
+		}
+	}
+	// Longer inputs: a pair across every block boundary, and the pair
+	// b[m-1], b[m] with m = (len-1)&^63, whose second byte is the one
+	// zeroPairBlock reads past its n = m whole blocks.
+	for n := 1000; n < 1000+130; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(1 + rng.IntN(255))
+		}
+		m := (n - 1) &^ 63
+		ats := []int{m - 1, m, n - 2}
+		for k := 64; k < n; k += 64 {
+			ats = append(ats, k-2, k-1, k)
+		}
+		for _, at := range ats {
+			if at+1 >= n {
+				continue
+			}
+			c := slices.Clone(b)
+			c[at], c[at+1] = 0, 0
+			if got, want := indexZeroPair(c), naive(c); got != want {
+				t.Fatalf("len %d, pair at %d: got %d, want %d", n, at, got, want)
+			}
+			c[at+1] = 7 // lone zeros on either side of a boundary
+			if got := indexZeroPair(c); got != -1 {
+				t.Fatalf("len %d, lone zero at %d: got %d", n, at, got)
+			}
+			c[at], c[at+1] = 7, 0
+			if got := indexZeroPair(c); got != -1 {
+				t.Fatalf("len %d, lone zero at %d: got %d", n, at+1, got)
+			}
+		}
+		// Only the byte past the whole blocks is zero.
+		c := slices.Clone(b)
+		c[m] = 0
+		if got := indexZeroPair(c); got != -1 {
+			t.Fatalf("len %d, lone zero at m = %d: got %d", n, m, got)
+		}
+	}
+	// Sparse zeros, so that the search runs over many blocks first.
+	for i := 0; i < 2000; i++ {
+		b := make([]byte, 64+rng.IntN(4096))
+		for j := range b {
+			b[j] = byte(rng.IntN(256))
+			if b[j] == 0 && rng.IntN(8) > 0 {
+				b[j] = 1
+			}
+		}
+		if rng.IntN(2) == 0 {
+			at := rng.IntN(len(b) - 1)
+			b[at], b[at+1] = 0, 0
+		}
+		if got, want := indexZeroPair(b), naive(b); got != want {
+			t.Fatalf("len %d: got %d, want %d", len(b), got, want)
 		}
 	}
 }

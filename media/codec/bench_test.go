@@ -84,3 +84,21 @@ func TestAnnexBScanAllocs1080p(t *testing.T) {
 		t.Errorf("%v allocs", n)
 	}
 }
+
+// BenchmarkIndexZeroPair runs indexZeroPair over 64 KB holding no zero at
+// all: the whole buffer goes through zeroPairBlock where there is one.
+func BenchmarkIndexZeroPair(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	buf := make([]byte, 64<<10)
+	for i := range buf {
+		buf[i] = byte(1 + rng.IntN(255))
+	}
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if j := indexZeroPair(buf); j != -1 {
+			b.Fatalf("got %d", j)
+		}
+	}
+}

@@ -7,8 +7,9 @@
 // Returns the offset of the first 64-byte block of p[0:n] (n a multiple of
 // 64) in which some byte i has p[i] == 0 and p[i+1] == 0, or n if none has.
 // p[n] must be readable: the last pair of each block looks one byte past
-// it. SSE2 only: four 16-byte loads at i and four at i+1, compared with
-// zero, ANDed pairwise and ORed together, one branch per 64 bytes.
+// it. SSE2 only: four 16-byte loads at i and four at i+1, ORed pairwise
+// (p[i]|p[i+1] is zero exactly where a pair starts), the byte-wise minimum
+// of the four compared with zero, one branch per 64 bytes.
 TEXT ·zeroPairBlock(SB), NOSPLIT, $0-24
 	MOVQ p+0(FP), SI
 	MOVQ n+8(FP), CX
@@ -26,21 +27,14 @@ loop:
 	MOVOU 17(SI)(AX*1), X5
 	MOVOU 33(SI)(AX*1), X6
 	MOVOU 49(SI)(AX*1), X7
+	POR     X4, X0
+	POR     X5, X1
+	POR     X6, X2
+	POR     X7, X3
+	PMINUB  X1, X0
+	PMINUB  X3, X2
+	PMINUB  X2, X0
 	PCMPEQB X15, X0
-	PCMPEQB X15, X1
-	PCMPEQB X15, X2
-	PCMPEQB X15, X3
-	PCMPEQB X15, X4
-	PCMPEQB X15, X5
-	PCMPEQB X15, X6
-	PCMPEQB X15, X7
-	PAND  X4, X0
-	PAND  X5, X1
-	PAND  X6, X2
-	PAND  X7, X3
-	POR   X1, X0
-	POR   X3, X2
-	POR   X2, X0
 	PMOVMSKB X0, DX
 	TESTL DX, DX
 	JNZ   found
