@@ -135,6 +135,7 @@ func NewRoom(cfg *config.Config, captures []Capture, devs []hw.DeviceInfo, posit
 		r.MCCs = append(r.MCCs, provider.MCC{
 			Name: m.Name, Scene: m.Scene, Description: m.Description, Captures: m.Captures,
 			Policy: m.Policy, MaxCaptures: m.MaxCaptures, AllowSubsetChoice: m.AllowSubsetChoice,
+			Microphones: m.Microphones, SwitchInterval: m.SwitchInterval,
 		})
 	}
 	return r

@@ -58,7 +58,7 @@ func TestNewRoomExample(t *testing.T) {
 	if mic := r.Captures[2]; mic.Device.Encoder.MaxBitrate != AudioBitrate || mic.Device.Audio.Rate != 48000 || mic.PTZ != nil {
 		t.Errorf("microphone %+v", mic)
 	}
-	if !reflect.DeepEqual(r.MCCs, []provider.MCC{{Name: "speaker", Scene: "room", Captures: []string{"main", "wide"}, Policy: "SoundLevel:0", MaxCaptures: 1}}) {
+	if !reflect.DeepEqual(r.MCCs, []provider.MCC{{Name: "speaker", Scene: "room", Captures: []string{"main", "wide"}, Policy: "RoundRobin:0", SwitchInterval: config.DefaultSwitchInterval, MaxCaptures: 1}}) {
 		t.Errorf("MCCs %+v", r.MCCs)
 	}
 	a, err := provider.Build(&r)

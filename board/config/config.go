@@ -308,6 +308,9 @@ const (
 	PolicyRoundRobin = "RoundRobin" // one source after the other, by time
 )
 
+// DefaultSwitchInterval is how long a RoundRobin MCC shows each camera.
+const DefaultSwitchInterval = 10 * time.Second
+
 // MCC is a Multiple Content Capture (RFC 8845 §7.2): one stream that
 // switches between video captures, e.g. to the camera of whoever speaks.
 // The box switches by forwarding the running camera's stream, so it needs
@@ -323,8 +326,16 @@ type MCC struct {
 	Description string // "" when unset; disclosed only with "descriptions"
 	// Captures names at least two video [[capture]]s, each once.
 	Captures []string
-	// Policy is "SoundLevel:N" or "RoundRobin:N"; "" leaves it unsaid.
+	// Policy is "SoundLevel:N" or "RoundRobin:N"; "" leaves it unsaid
+	// (the box then shows the first constituent that works).
 	Policy string
+	// Microphones names, for each of Captures in order, the audio
+	// [[capture]] that hears the people that camera sees. The SoundLevel
+	// policy needs them: it shows the camera whose microphone is loudest.
+	Microphones []string
+	// SwitchInterval is how long RoundRobin shows each camera (default
+	// DefaultSwitchInterval).
+	SwitchInterval time.Duration
 	// MaxCaptures is how many captures are shown at once; default 1.
 	// Only 1 (switching) is supported: showing several at once would need
 	// a compositor.

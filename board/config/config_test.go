@@ -717,7 +717,7 @@ func TestSecretNeverPrints(t *testing.T) {
 
 func TestMCC(t *testing.T) {
 	// minimal's "cam", a second camera and a microphone.
-	caps := "[[capture]]\nname = \"cam2\"\nmedia = \"video\"\n[[capture]]\nname = \"mic\"\nmedia = \"audio\"\n"
+	caps := "[[capture]]\nname = \"cam2\"\nmedia = \"video\"\n[[capture]]\nname = \"mic\"\nmedia = \"audio\"\n[[capture]]\nname = \"mic2\"\nmedia = \"audio\"\n"
 	mcc := caps + "[[mcc]]\n"
 	twoScenes := `[identity]
 sip_uri = "sip:box@127.0.0.1"
@@ -736,7 +736,14 @@ scene = "stage"
 `
 	area := "area_of_capture = { bottom_left = [-1, 3, 0], bottom_right = [1, 3, 0], top_left = [-1, 3, 1], top_right = [1, 3, 1] }\n"
 	runCases(t, []validationCase{
-		{name: "switched", doc: mcc + "name = \"speaker\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"SoundLevel:0\"\nallow_subset_choice = true\ndescription = \"who speaks\"\n"},
+		{name: "switched", doc: mcc + "name = \"speaker\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"SoundLevel:0\"\nmicrophones = [\"mic2\", \"mic\"]\nallow_subset_choice = true\ndescription = \"who speaks\"\n"},
+		{name: "round robin interval", doc: mcc + "name = \"tour\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"RoundRobin:0\"\nswitch_interval = \"3s\"\n"},
+		{name: "sound level without microphones", doc: caps + "[[mcc]] #!\nname = \"x\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"SoundLevel:0\"\n", want: []string{"mcc[0].microphones: required: the SoundLevel policy shows the camera whose microphone is loudest"}},
+		{name: "a microphone short", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"SoundLevel:0\"\nmicrophones = [\"mic\"] #!\n", want: []string{"mcc[0].microphones: one microphone per capture in captures (2), found 1"}},
+		{name: "a camera as microphone", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"SoundLevel:0\"\nmicrophones = [\"mic\", \"cam\"] #!\n", want: []string{`mcc[0].microphones[1]: "cam" is a video capture; microphones names the audio capture that hears each camera`}},
+		{name: "unknown microphone", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"SoundLevel:0\"\nmicrophones = [\"mic\", \"nope\"] #!\n", want: []string{`mcc[0].microphones[1]: no [[capture]] named "nope"; defined: "mic", "mic2"`}},
+		{name: "interval without round robin", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\nswitch_interval = \"5s\" #!\n", want: []string{"mcc[0].switch_interval: only the RoundRobin policy switches by time"}},
+		{name: "interval too short", doc: mcc + "name = \"x\"\ncaptures = [\"cam\", \"cam2\"]\npolicy = \"RoundRobin:0\"\nswitch_interval = \"100ms\" #!\n", want: []string{"mcc[0].switch_interval: expected duration 1s..3600s"}},
 		{name: "round robin, explicit scene and max", doc: mcc + "name = \"tour\"\ncaptures = [\"cam2\", \"cam\"]\npolicy = \"RoundRobin:12\"\nscene = \"room\"\nmax_captures = 1\n"},
 		{name: "two scenes with scene given", full: true, doc: twoScenes + "[[mcc]]\nname = \"x\"\nscene = \"stage\"\ncaptures = [\"cam\", \"cam2\"]\n"},
 		{name: "missing name and captures", doc: caps + "[[mcc]] #!\npolicy = \"RoundRobin:1\"\n", want: []string{"mcc[0].name: required", "mcc[0].captures: required"}},
@@ -772,7 +779,7 @@ func TestMCCDecoded(t *testing.T) {
 		t.Errorf("MCCs = %+v, want %+v", c.MCCs, want)
 	}
 	ex := parseExample(t)
-	want = []MCC{{Name: "speaker", Scene: "room", Captures: []string{"main", "wide"}, Policy: "SoundLevel:0", MaxCaptures: 1}}
+	want = []MCC{{Name: "speaker", Scene: "room", Captures: []string{"main", "wide"}, Policy: "RoundRobin:0", SwitchInterval: DefaultSwitchInterval, MaxCaptures: 1}}
 	if !reflect.DeepEqual(ex.MCCs, want) {
 		t.Errorf("example MCCs = %+v, want %+v", ex.MCCs, want)
 	}

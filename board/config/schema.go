@@ -483,7 +483,7 @@ func (d *decoder) mccs(v *node, c *Config, scenesOK bool) []MCC {
 		}
 		p := index("mcc", i)
 		m := MCC{MaxCaptures: 1}
-		capsOK := false
+		capsOK, micsOK := false, false
 		if !d.fields(p, t, []field{
 			{"name", func(k string, v *node) {
 				if !d.name(&m.Name, k, v) {
@@ -500,25 +500,8 @@ func (d *decoder) mccs(v *node, c *Config, scenesOK bool) []MCC {
 			{"scene", func(k string, v *node) { d.name(&m.Scene, k, v) }},
 			{"description", func(k string, v *node) { d.text(&m.Description, k, v, 256) }},
 			{"captures", func(k string, v *node) {
-				l, ok := d.stringList(k, v, "name of a video [[capture]]", func(k string, e *node, s string) bool {
-					cp := captures[s]
-					switch {
-					case cp == nil:
-						names := make([]string, 0, len(c.Captures))
-						for _, x := range c.Captures {
-							if x.Media == MediaVideo {
-								names = append(names, x.Name)
-							}
-						}
-						d.invalid(k, e, "no [[capture]] named %s%s", quoteShort(s), known(names))
-						return false
-					case cp.Media != MediaVideo:
-						// RFC 8845 §7.2: one media type per MCC; the box switches video.
-						d.invalid(k, e, "%q is an %s capture; an MCC switches between video captures", s, cp.Media)
-						return false
-					}
-					return true
-				})
+				// RFC 8845 §7.2: one media type per MCC; the box switches video.
+				l, ok := d.captureList(k, v, c, captures, MediaVideo, "an MCC switches between video captures")
 				if ok && len(l) < 2 {
 					d.invalid(k, v, "an MCC switches between at least two captures, found %d", len(l))
 					ok = false
@@ -536,10 +519,31 @@ func (d *decoder) mccs(v *node, c *Config, scenesOK bool) []MCC {
 				}
 				m.Policy = s
 			}},
+			{"microphones", func(k string, v *node) {
+				l, ok := d.captureList(k, v, c, captures, MediaAudio, "microphones names the audio capture that hears each camera")
+				micsOK, m.Microphones = ok, l
+			}},
+			{"switch_interval", func(k string, v *node) {
+				d.duration(&m.SwitchInterval, k, v, time.Second, time.Hour)
+			}},
 			{"max_captures", func(_ string, v *node) {}},
 			{"allow_subset_choice", func(k string, v *node) { d.boolean(&m.AllowSubsetChoice, k, v) }},
 		}) {
 			continue
+		}
+		tok, _, _ := strings.Cut(m.Policy, ":")
+		if m.SwitchInterval == 0 && tok == PolicyRoundRobin {
+			m.SwitchInterval = DefaultSwitchInterval
+		}
+		switch mics := t.get("microphones"); {
+		case mics != nil && capsOK && micsOK && len(m.Microphones) != len(m.Captures):
+			d.invalid(join(p, "microphones"), mics, "one microphone per capture in captures (%d), found %d", len(m.Captures), len(m.Microphones))
+		case mics == nil && tok == PolicySoundLevel:
+			// RFC 8846 §7.2.1.1: SoundLevel shows the loudest speaker; the
+			// box can tell only with a microphone per camera.
+			d.required(p, t, "microphones", "the SoundLevel policy shows the camera whose microphone is loudest: name one audio [[capture]] per capture, in order")
+		case t.get("switch_interval") != nil && tok != PolicyRoundRobin:
+			d.invalid(join(p, "switch_interval"), t.get("switch_interval"), "only the RoundRobin policy switches by time")
 		}
 		if t.get("name") == nil {
 			d.required(p, t, "name", "")
@@ -562,6 +566,29 @@ func (d *decoder) mccs(v *node, c *Config, scenesOK bool) []MCC {
 		out = append(out, m)
 	}
 	return out
+}
+
+// captureList decodes a list of names of [[capture]]s of one media type;
+// why says what the list is for, when a name is of the other type.
+func (d *decoder) captureList(k string, v *node, c *Config, captures map[string]*Capture, media, why string) ([]string, bool) {
+	article := map[string]string{MediaVideo: "a", MediaAudio: "an"}
+	return d.stringList(k, v, "name of "+article[media]+" "+media+" [[capture]]", func(k string, e *node, s string) bool {
+		switch cp := captures[s]; {
+		case cp == nil:
+			names := make([]string, 0, len(c.Captures))
+			for _, x := range c.Captures {
+				if x.Media == media {
+					names = append(names, x.Name)
+				}
+			}
+			d.invalid(k, e, "no [[capture]] named %s%s", quoteShort(s), known(names))
+			return false
+		case cp.Media != media:
+			d.invalid(k, e, "%q is %s %s capture; %s", s, article[cp.Media], cp.Media, why)
+			return false
+		}
+		return true
+	})
 }
 
 // mccScene resolves the scene an MCC is defined in.

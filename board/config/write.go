@@ -131,6 +131,12 @@ func (c *Config) WriteEffective(w io.Writer) error {
 		t.strIf("description", m.Description)
 		t.strs("captures", m.Captures)
 		t.strIf("policy", m.Policy)
+		if len(m.Microphones) > 0 {
+			t.strs("microphones", m.Microphones)
+		}
+		if tok, _, _ := strings.Cut(m.Policy, ":"); tok == PolicyRoundRobin {
+			t.duration("switch_interval", m.SwitchInterval)
+		}
 		t.int("max_captures", m.MaxCaptures)
 		t.bool("allow_subset_choice", m.AllowSubsetChoice)
 	}

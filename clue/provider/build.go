@@ -2,9 +2,11 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cluecam/cluecam/clue/model"
 	"github.com/cluecam/cluecam/clue/protocol"
@@ -63,10 +65,14 @@ type Source struct {
 	Audio  hw.AudioFormat
 	// MaxBitrate is the capture's own cap (bits per second).
 	MaxBitrate uint64
-	// MCC only: the constituents' captureIDs and the policy.
-	MCC     bool
-	Content []string
-	Policy  string
+	// MCC only: the constituents' captureIDs and the policy; Voices maps
+	// a constituent's captureID to its microphone's; SwitchInterval is the
+	// RoundRobin period.
+	MCC            bool
+	Content        []string
+	Policy         string
+	Voices         map[string]string
+	SwitchInterval time.Duration
 }
 
 // Source returns what a captureID of the advertisement stands for.
@@ -77,6 +83,7 @@ func (a *Advertisement) Source(captureID string) (Source, bool) {
 	}
 	c := *s
 	c.Content = slices.Clone(s.Content)
+	c.Voices = maps.Clone(s.Voices)
 	return c, true
 }
 
@@ -568,7 +575,21 @@ func (b *builder) mediaCaptures() error {
 			mc.NonSpatiallyDefinable = true
 		}
 		a.Body.MediaCaptures = append(a.Body.MediaCaptures, mc)
-		a.sources[m.id] = &Source{CaptureID: m.id, Name: m.Name, Media: m.media, MCC: true, Content: ids, Policy: m.Policy, MaxBitrate: m.enc.MaxBitrate}
+		src := &Source{CaptureID: m.id, Name: m.Name, Media: m.media, MCC: true, Content: ids, Policy: m.Policy,
+			MaxBitrate: m.enc.MaxBitrate, SwitchInterval: m.SwitchInterval}
+		for i, name := range m.Captures {
+			if i >= len(m.Microphones) {
+				break
+			}
+			cam, mic := b.byName[name], b.byName[m.Microphones[i]]
+			if cam != nil && mic != nil && mic.Media == model.MediaAudio {
+				if src.Voices == nil {
+					src.Voices = map[string]string{}
+				}
+				src.Voices[cam.id] = mic.id
+			}
+		}
+		a.sources[m.id] = src
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cluecam/cluecam/clue/model"
 	"github.com/cluecam/cluecam/clue/protocol"
@@ -234,9 +235,13 @@ type Order struct {
 	MaxFrameRate        hw.Rational
 	MaxBitrate          uint64
 	// MCC only: the constituents to switch between (the configured
-	// subset, or all), and the policy that chooses.
-	Sources []Source
-	Policy  string
+	// subset, or all), and the policy that chooses. Voices[i] is the
+	// microphone of Sources[i] (Device "" when it has none);
+	// SwitchInterval is the RoundRobin period.
+	Sources        []Source
+	Voices         []Source
+	Policy         string
+	SwitchInterval time.Duration
 }
 
 func (o Order) String() string {
@@ -305,9 +310,15 @@ func (a *Advertisement) Accept(ces model.CaptureEncodings) (Decision, []Order) {
 			if ce.ConfiguredContent != nil {
 				content = a.Body.Expand(ce.ConfiguredContent) // RFC 8846 §11.9: "MUST then include only that subset"
 			}
+			o.SwitchInterval = src.SwitchInterval
 			for _, id := range content {
 				if s, ok := a.sources[id]; ok && !s.MCC {
 					o.Sources = append(o.Sources, *s)
+					var voice Source
+					if mic, ok := a.sources[src.Voices[id]]; ok {
+						voice = *mic
+					}
+					o.Voices = append(o.Voices, voice)
 				}
 			}
 		}

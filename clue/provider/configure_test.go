@@ -171,3 +171,50 @@ func TestAccept(t *testing.T) {
 		t.Errorf("MCC without configuredContent: %+v", orders)
 	}
 }
+
+// A SoundLevel MCC's order names each constituent's microphone, in the
+// order of the constituents, also for a configured subset.
+func TestAcceptMCCVoices(t *testing.T) {
+	a := mustBuild(t, room44())
+	id := func(name string) string {
+		t.Helper()
+		v, ok := a.CaptureID(name)
+		if !ok {
+			t.Fatalf("no captureID for %q", name)
+		}
+		return v
+	}
+	enc := a.Body.Capture(id("speaker")).EncGroupIDREF
+	var encID string
+	for _, e := range a.Encodings {
+		if e.Group == enc {
+			encID = e.ID
+		}
+	}
+	for _, tc := range []struct {
+		content []string
+		cams    []string
+		mics    []string
+	}{
+		{nil, []string{"/dev/video0", "/dev/video2", "/dev/video4", "/dev/video6"}, []string{"hw:0,0", "hw:1,0", "hw:2,0", "hw:3,0"}},
+		{[]string{id("cam3")}, []string{"/dev/video4"}, []string{"hw:2,0"}}, // MaxCaptures 1: a subset pins one camera
+	} {
+		c := ce("1", id("speaker"), encID)
+		if tc.content != nil {
+			c = withContent(c, tc.content...)
+		}
+		d, orders := a.Accept(model.CaptureEncodings{c})
+		if !d.OK() || len(orders) != 1 {
+			t.Fatalf("content %v: %v, %d orders", tc.content, d, len(orders))
+		}
+		o := orders[0]
+		if o.Policy != "SoundLevel:0" || len(o.Sources) != len(tc.cams) || len(o.Voices) != len(o.Sources) {
+			t.Fatalf("content %v: order %+v", tc.content, o)
+		}
+		for i := range o.Sources {
+			if o.Sources[i].Device != tc.cams[i] || o.Voices[i].Device != tc.mics[i] || o.Voices[i].Media != model.MediaAudio {
+				t.Errorf("content %v: constituent %d is %s heard by %q, want %s heard by %s", tc.content, i, o.Sources[i].Device, o.Voices[i].Device, tc.cams[i], tc.mics[i])
+			}
+		}
+	}
+}

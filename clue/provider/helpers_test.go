@@ -60,7 +60,8 @@ func room44() *Room {
 			Device:   microphone(fmt.Sprintf("hw:%d,0", i)),
 		})
 	}
-	r.MCCs = []MCC{{Name: "speaker", Captures: []string{"cam1", "cam2", "cam3", "cam4"}, Policy: "SoundLevel:0", Description: "the loudest speaker"}}
+	r.MCCs = []MCC{{Name: "speaker", Captures: []string{"cam1", "cam2", "cam3", "cam4"}, Policy: "SoundLevel:0", Description: "the loudest speaker",
+		Microphones: []string{"mic1", "mic2", "mic3", "mic4"}, AllowSubsetChoice: true}}
 	return r
 }
 

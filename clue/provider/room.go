@@ -3,6 +3,7 @@ package provider
 import (
 	"github.com/cluecam/cluecam/clue/model"
 	"github.com/cluecam/cluecam/hw"
+	"time"
 )
 
 // Room is everything the provider knows about the box at one moment: the
@@ -175,6 +176,12 @@ type MCC struct {
 	// Policy is the RFC 8846 §11.10 policy, e.g. "SoundLevel:0"; "" omits
 	// it.
 	Policy string
+	// Microphones name, for each of Captures in order, the audio capture
+	// that hears the people that camera sees: SoundLevel compares their
+	// levels. "" or a name not in the room: that camera has none.
+	Microphones []string
+	// SwitchInterval is how long RoundRobin shows each constituent.
+	SwitchInterval time.Duration
 	// MaxCaptures is the most constituents shown at once (0 means 1).
 	MaxCaptures int
 	// AllowSubsetChoice lets the consumer choose a subset of Captures

@@ -96,6 +96,8 @@ type Pipeline struct {
 	keySent       bool
 	bitrateTarget int
 
+	level audioLevel // audio: the last period's
+
 	frames, packets, bytes, drops atomic.Uint64
 	keyReqs, keyCoalesced         atomic.Uint64
 	nextRTCP                      time.Duration
@@ -174,6 +176,11 @@ func newPipeline(src hw.VideoSource, asrc hw.AudioSource, pz Packetizer, opts *O
 	p.sinks.Store(&[]*sinkState{})
 	return p
 }
+
+// AudioLevel is the level of the last audio period, in -dBov (RFC 6464
+// §3: 0 loudest, SilentLevel for silence, for video, and before the first
+// period), for choosing whom to show by who speaks.
+func (p *Pipeline) AudioLevel() uint8 { return p.level.load() }
 
 // Stream returns the pipeline's RTP stream.
 func (p *Pipeline) Stream() *rtp.Stream { return p.st }
@@ -267,6 +274,7 @@ func (p *Pipeline) ProcessPeriod(pcm []int16, per hw.Period) error {
 	if p.audio == nil {
 		return fmt.Errorf("%w: not an audio pipeline", ErrFormat)
 	}
+	p.level.measure(pcm)
 	if err := p.audio.Write(pcm, per.Timestamp, per.Flags&hw.PeriodDiscontinuity != 0); err != nil {
 		p.drops.Add(1)
 		return err
