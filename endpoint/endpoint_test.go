@@ -57,7 +57,24 @@ func withShortSessions() boxOpt {
 
 func newBox(t *testing.T, callers []sip.Caller, opts ...boxOpt) *box {
 	t.Helper()
-	cfg, err := config.Parse("example.toml", []byte(config.Example))
+	return newBoxWith(t, callers, boxSetup{}, opts...)
+}
+
+// boxSetup changes the example box for a test: its configuration text,
+// the devices its inventory reports, and how microphones open.
+type boxSetup struct {
+	config  func(string) string
+	devices func([]hw.DeviceInfo) []hw.DeviceInfo
+	audio   func(ctx context.Context, o provider.Order) (hw.AudioSource, error)
+}
+
+func newBoxWith(t *testing.T, callers []sip.Caller, set boxSetup, opts ...boxOpt) *box {
+	t.Helper()
+	text := config.Example
+	if set.config != nil {
+		text = set.config(text)
+	}
+	cfg, err := config.Parse("example.toml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +83,9 @@ func newBox(t *testing.T, callers []sip.Caller, opts ...boxOpt) *box {
 	devs, err := inv.Devices(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if set.devices != nil {
+		devs = set.devices(devs)
 	}
 	caps, err := appliance.Bind(cfg, devs)
 	if err != nil {
@@ -95,6 +115,9 @@ func newBox(t *testing.T, callers []sip.Caller, opts ...boxOpt) *box {
 		Audio: func(ctx context.Context, o provider.Order) (hw.AudioSource, error) {
 			return inv.OpenAudio(ctx, o.Device)
 		},
+	}
+	if set.audio != nil {
+		open.Audio = set.audio
 	}
 	b := &box{hub: endpoint.NewHub(open, testLog(t)), adv: adv, gone: gone}
 	t.Cleanup(b.hub.Close)

@@ -2,6 +2,8 @@ package endpoint_test
 
 import (
 	"context"
+	"errors"
+	"github.com/cluecam/cluecam/drivers/synthetic"
 	"sync/atomic"
 	"testing"
 
@@ -93,5 +95,70 @@ func TestHubSharesAndSurvivesUnplug(t *testing.T) {
 	c.Close()
 	if act := hub.Active(); len(act) != 0 {
 		t.Fatalf("still streaming: %v", act)
+	}
+}
+
+// exclusiveMic is a microphone that, like an ALSA hw device, opens once.
+type exclusiveMic struct {
+	hw.AudioSource
+	open *atomic.Int32
+}
+
+func (m exclusiveMic) Close() error {
+	m.open.Add(-1)
+	return m.AudioSource.Close()
+}
+
+// TestHubListenThenCall: a microphone only listened to (a SoundLevel
+// MCC's) runs in its own stream; when a call then wants it in the call's
+// stream the hub restarts it there (the device is never open twice) and
+// the listener follows; the listener alone keeps it running after the
+// call leaves, and its Close stops it.
+func TestHubListenThenCall(t *testing.T) {
+	var open atomic.Int32
+	hub := endpoint.NewHub(endpoint.Opener{Audio: func(ctx context.Context, o provider.Order) (hw.AudioSource, error) {
+		if open.Add(1) > 1 {
+			open.Add(-1)
+			return nil, errors.New("device busy")
+		}
+		tone, err := synthetic.NewTone(hw.SystemClock, nil)
+		if err != nil {
+			open.Add(-1)
+			return nil, err
+		}
+		return exclusiveMic{tone, &open}, nil
+	}}, testLog(t))
+	t.Cleanup(hub.Close)
+	mic := provider.Order{CaptureID: "table-mic", Name: "table-mic", Media: sdp.Audio, Device: "synthetic:tone",
+		Audio: hw.AudioFormat{Rate: 16000, Channels: 1, Encoding: hw.S16LE}}
+
+	l, err := hub.Listen(mic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the listener to hear the tone", func() bool { return l.AudioLevel() == 23 }) // -20 dBFS sine
+	st := &sdp.Stream{MLine: 3, Type: sdp.Audio, Codecs: []sdp.Codec{{PT: 0, Name: "PCMU", ClockRate: 8000}}, CaptIdExt: 1}
+	var sink countingSink
+	call, err := hub.Subscribe(mic, st, func(uint32) (pipeline.Sink, error) { return &sink, nil })
+	if err != nil {
+		t.Fatalf("a call after a listener: %v", err)
+	}
+	waitFor(t, "media to the call", func() bool { return sink.packets.Load() > 20 })
+	if l.SSRC() != call.SSRC() || l.AudioLevel() != 23 || open.Load() != 1 {
+		t.Fatalf("listener on ssrc %08x level %d, call on %08x, %d opens", l.SSRC(), l.AudioLevel(), call.SSRC(), open.Load())
+	}
+	// A second listener joins the call's stream.
+	l2, err := hub.Listen(mic)
+	if err != nil || l2.SSRC() != call.SSRC() {
+		t.Fatalf("second listener: %v", err)
+	}
+	call.Close()
+	l2.Close()
+	if act := hub.Active(); len(act) != 1 || l.Gone() {
+		t.Fatalf("after the call left: streaming %v, gone %v", act, l.Gone())
+	}
+	l.Close()
+	if act := hub.Active(); len(act) != 0 || open.Load() != 0 {
+		t.Fatalf("after the listener left: streaming %v, %d open", act, open.Load())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/cluecam/cluecam/clue/provider"
 	"github.com/cluecam/cluecam/clue/sdp"
@@ -19,10 +20,13 @@ import (
 // the pipeline of the constituent shown now, whose packets keep their
 // CaptId: the receiver learns which capture it sees (RFC 8849 §4).
 //
-// Which constituent: the box has no per-camera sound level to rank by
-// (SoundLevel:0, RFC 8846 §7.2.1.1 needs one microphone per constituent),
-// so it shows the first constituent that works and moves to the next when
-// its device goes away or fails.
+// Which constituent: as the MCC's policy says (RFC 8846 §7.2.1.1).
+// RoundRobin:N shows each in turn for the configured interval, starting N
+// ahead; SoundLevel:N listens to each constituent's microphone and shows
+// the one that speaks now (N = 0) or spoke N speakers ago (speakers).
+// Without a policy it shows the first constituent that works. Whatever
+// the policy, a constituent whose device goes away or fails is left for
+// the next.
 type mccStream struct {
 	s    *session
 	o    provider.Order
@@ -48,6 +52,7 @@ type mccStream struct {
 	hdr    []byte // scratch: the rewritten RTP header
 	report []byte // scratch: the rewritten RTCP
 	closed bool
+	stop   chan struct{} // closed by close: ends the policy's goroutine
 }
 
 func newMCCStream(s *session, o provider.Order, st sdp.Stream, p *path) (*mccStream, error) {
@@ -63,10 +68,103 @@ func newMCCStream(s *session, o provider.Order, st sdp.Stream, p *path) (*mccStr
 		return nil, err
 	}
 	m.sink = sink
-	if err := m.show(0); err != nil {
+	m.stop = make(chan struct{})
+	tok, idx := parsePolicy(o.Policy)
+	first := 0
+	if tok != "" {
+		first = idx % len(o.Sources)
+	}
+	if err := m.show(first); err != nil {
 		return nil, err
 	}
+	switch {
+	case tok == policyRoundRobin && o.SwitchInterval > 0:
+		go m.roundRobin(o.SwitchInterval)
+	case tok == policySoundLevel:
+		go m.followSpeakers(idx)
+	}
 	return m, nil
+}
+
+// every runs f every d until the stream closes or the call ends.
+func (m *mccStream) every(d time.Duration, f func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-m.s.ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
+}
+
+// roundRobin moves to the next constituent every interval.
+func (m *mccStream) roundRobin(interval time.Duration) {
+	m.every(interval, func() {
+		m.mu.Lock()
+		next := m.active + 1
+		m.mu.Unlock()
+		m.post(next)
+	})
+}
+
+// followSpeakers listens to the constituents' microphones and shows the
+// one SoundLevel:index names whenever the speaker changes.
+func (m *mccStream) followSpeakers(index int) {
+	hub := m.s.e.o.Provider.Hub
+	mics := make([]*Subscription, len(m.o.Sources))
+	for i, v := range m.o.Voices {
+		if i >= len(mics) || v.Device == "" {
+			continue
+		}
+		sub, err := hub.Listen(provider.Order{CaptureID: v.CaptureID, Name: v.Name, Media: v.Media, Device: v.Device, Audio: v.Audio})
+		if err != nil {
+			m.s.log.Warn("MCC cannot hear a constituent's microphone", "mcc", m.o.CaptureID, "capture", m.o.Sources[i].CaptureID, "microphone", v.CaptureID, "err", err)
+			continue
+		}
+		mics[i] = sub
+	}
+	defer func() {
+		for _, sub := range mics {
+			if sub != nil {
+				sub.Close()
+			}
+		}
+	}()
+	who := newSpeakers(len(mics))
+	levels := make([]uint8, len(mics))
+	start := time.Now()
+	m.every(levelPoll, func() {
+		for i, sub := range mics {
+			levels[i] = pipeline.SilentLevel
+			if sub != nil {
+				levels[i] = sub.AudioLevel()
+			}
+		}
+		if who.update(time.Since(start), levels) {
+			m.post(who.shown(index))
+		}
+	})
+}
+
+// post shows constituent i (or the next that works) from the session's
+// goroutine, unless it is shown already or the stream has closed.
+func (m *mccStream) post(i int) {
+	m.s.post(func() {
+		m.mu.Lock()
+		skip := m.closed || m.active == i%len(m.o.Sources)
+		m.mu.Unlock()
+		if skip {
+			return
+		}
+		if err := m.show(i); err != nil {
+			m.s.log.Warn("MCC stopped", "err", err)
+		}
+	})
 }
 
 // show subscribes to the first constituent from index i on (wrapping)
@@ -85,6 +183,11 @@ func (m *mccStream) show(i int) error {
 			continue
 		}
 		m.mu.Lock()
+		if m.closed { // closed while it started: the session ended it
+			m.mu.Unlock()
+			sub.Close()
+			return nil
+		}
 		old := m.sub
 		m.sub, m.active, m.fresh = sub, idx, true
 		m.mu.Unlock()
@@ -124,6 +227,9 @@ func (m *mccStream) watch(sub *Subscription) {
 // close stops the stream (the session's goroutine).
 func (m *mccStream) close() {
 	m.mu.Lock()
+	if !m.closed {
+		close(m.stop)
+	}
 	m.closed = true
 	sub := m.sub
 	m.mu.Unlock()

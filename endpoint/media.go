@@ -54,8 +54,12 @@ type feed struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	refs   int
-	err    error // why Run ended, once done
-	gone   atomic.Bool
+	// listeners: the subscriptions among refs that only follow the level
+	// (Hub.Listen), which move with the microphone if a call needs it in
+	// another stream.
+	listeners []*Subscription
+	err       error // why Run ended, once done
+	gone      atomic.Bool
 	// stopped: stop ran (h.mu).
 	stopped bool
 }
@@ -72,25 +76,31 @@ func NewHub(open Opener, log *slog.Logger) *Hub {
 type Subscription struct {
 	captureID string
 	h         *Hub
-	f         *feed
-	sink      *pipeline.SinkHandle
-	once      sync.Once
+	// f is the feed; only a listener's changes (h.mu), when its
+	// microphone's pipeline is restarted for a call's stream.
+	f    atomic.Pointer[feed]
+	sink *pipeline.SinkHandle // h.mu for a listener
+	once sync.Once
 }
 
 // Gone reports that the capture behind the subscription stopped (device
 // unplugged or failed); the subscription only waits for Close.
-func (s *Subscription) Gone() bool { return s.f.gone.Load() }
+func (s *Subscription) Gone() bool { return s.f.Load().gone.Load() }
 
 // Done is closed when the feed's capture loop has ended (stopped, or its
 // device gone: see Gone).
-func (s *Subscription) Done() <-chan struct{} { return s.f.done }
+func (s *Subscription) Done() <-chan struct{} { return s.f.Load().done }
 
 // SSRC is the stream's SSRC (shared by every subscriber of the feed).
-func (s *Subscription) SSRC() uint32 { return s.f.p.Stream().SSRC() }
+func (s *Subscription) SSRC() uint32 { return s.f.Load().p.Stream().SSRC() }
 
 // HandleRTCP hands the call's (opened) RTCP to the pipeline: PLI/FIR,
 // REMB/TMMBR and NACK feedback for this call's sink.
-func (s *Subscription) HandleRTCP(pkt []byte) { s.f.p.HandleRTCP(s.sink, pkt) }
+func (s *Subscription) HandleRTCP(pkt []byte) { s.f.Load().p.HandleRTCP(s.sink, pkt) }
+
+// AudioLevel is the level the feed's microphone heard in its last period,
+// in -dBov (RFC 6464 §3: 0 loudest, pipeline.SilentLevel silent).
+func (s *Subscription) AudioLevel() uint8 { return s.f.Load().p.AudioLevel() }
 
 // Stats are this call's sink statistics.
 func (s *Subscription) Stats() pipeline.SinkStats { return s.sink.Stats() }
@@ -148,6 +158,79 @@ func (h *Hub) Subscribe(o provider.Order, st *sdp.Stream, newSink func(ssrc uint
 		h.stop(f) // its subscribers keep their handles until they Close
 		f = nil
 	}
+	if f == nil && o.Media == sdp.Audio {
+		f = h.takeOver(key, o, c)
+	}
+	return h.join(f, key, o, c, newSink)
+}
+
+// takeOver restarts a microphone that is only listened to in the stream a
+// call needs (its device opens once), and moves the listeners to it; h.mu
+// is held. It returns the new feed, or nil when there was none to take
+// over or the restart failed (the listeners then hear silence).
+func (h *Hub) takeOver(key feedKey, o provider.Order, c sdp.Codec) *feed {
+	for k, g := range h.feeds {
+		if k.capture != key.capture || g.gone.Load() || len(g.listeners) != g.refs {
+			continue
+		}
+		moved := g.listeners
+		h.stop(g)
+		nf, err := h.start(key, o, c)
+		if err != nil {
+			h.log.Warn("microphone not restarted for a call", "capture", o.CaptureID, "err", err)
+			return nil
+		}
+		h.feeds[key] = nf
+		for _, l := range moved {
+			l.sink = nf.p.AddSink(discardSink{})
+			l.f.Store(nf)
+		}
+		nf.refs, nf.listeners = len(moved), moved
+		return nf
+	}
+	return nil
+}
+
+// Listen joins the running pipeline of audio capture o, whatever stream
+// it makes, or starts one (G.722, sent nowhere), to follow its level
+// (Subscription.AudioLevel): a SoundLevel MCC listens to the microphone of
+// each camera. The subscription's sink drops every packet unsealed.
+func (h *Hub) Listen(o provider.Order) (*Subscription, error) {
+	if o.Device == "" || o.Media != sdp.Audio {
+		return nil, fmt.Errorf("listening to capture %q: not a microphone", o.CaptureID)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var f *feed
+	for k, g := range h.feeds {
+		if k.capture == o.CaptureID && !g.gone.Load() {
+			f = g
+			break
+		}
+	}
+	key := feedKey{capture: o.CaptureID, pt: listenCodec.PT}
+	if f != nil {
+		key = f.key
+	} else if g := h.feeds[key]; g != nil { // gone
+		h.stop(g)
+	}
+	sub, err := h.join(f, key, o, listenCodec, func(uint32) (pipeline.Sink, error) { return discardSink{}, nil })
+	if err != nil {
+		return nil, err
+	}
+	f = sub.f.Load()
+	f.listeners = append(f.listeners, sub)
+	return sub, nil
+}
+
+// listenCodec is what a microphone only listened to is encoded in: the
+// default audio codec (RFC 3551 G.722, 16 kHz audio).
+var listenCodec = sdp.Codec{Name: "G722", PT: 9, ClockRate: 8000, Channels: 1}
+
+// join adds newSink's sink to feed f of key, started first when f is nil;
+// h.mu is held.
+func (h *Hub) join(f *feed, key feedKey, o provider.Order, c sdp.Codec, newSink func(ssrc uint32) (pipeline.Sink, error)) (*Subscription, error) {
+	var err error
 	if f == nil {
 		if f, err = h.start(key, o, c); err != nil {
 			return nil, err
@@ -162,7 +245,8 @@ func (h *Hub) Subscribe(o provider.Order, st *sdp.Stream, newSink func(ssrc uint
 		return nil, err
 	}
 	f.refs++
-	sub := &Subscription{h: h, f: f, sink: f.p.AddSink(sink)}
+	sub := &Subscription{h: h, sink: f.p.AddSink(sink)}
+	sub.f.Store(f)
 	// The configure's capture encoding bounds what this call receives
 	// (RFC 8845 §9.2: the encoding's and the capture's maximum).
 	f.p.LimitSink(sub.sink, int64(min(o.MaxBitrate, 1<<40)))
@@ -314,12 +398,16 @@ func (h *Hub) stop(f *feed) {
 }
 
 func (h *Hub) release(s *Subscription) {
-	s.f.p.RemoveSink(s.sink)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s.f.refs--
-	if s.f.refs == 0 {
-		h.stop(s.f)
+	f := s.f.Load()
+	f.p.RemoveSink(s.sink)
+	f.refs--
+	if i := slices.Index(f.listeners, s); i >= 0 {
+		f.listeners = slices.Delete(f.listeners, i, i+1)
+	}
+	if f.refs == 0 {
+		h.stop(f)
 	}
 }
 
@@ -344,3 +432,12 @@ func (h *Hub) Active() []string {
 }
 
 var errMCC = errors.New("multiple-content captures are not streamed yet")
+
+// discardSink is a listener's sink: it seals nothing and sends nothing.
+type discardSink struct{}
+
+func (discardSink) SealRTP(dst, _ []byte, _ [][]byte) ([]byte, error) { return dst, nil }
+func (discardSink) SealRTCP(dst, _ []byte) ([]byte, error)            { return dst, nil }
+func (discardSink) Overhead() int                                     { return 0 }
+func (discardSink) WriteBatch(pkts [][]byte) (int, error)             { return len(pkts), nil }
+func (discardSink) WriteRTCP([]byte) error                            { return nil }

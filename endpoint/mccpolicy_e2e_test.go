@@ -1,0 +1,118 @@
+package endpoint_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cluecam/cluecam/clue/consumer"
+	"github.com/cluecam/cluecam/clue/provider"
+	"github.com/cluecam/cluecam/clue/sip"
+	"github.com/cluecam/cluecam/drivers/synthetic"
+	"github.com/cluecam/cluecam/endpoint"
+	"github.com/cluecam/cluecam/hw"
+)
+
+// watchMCC calls b as a consumer that wants only the switched MCC.
+func watchMCC(t *testing.T, b *box) (*watcher, *sip.Call) {
+	t.Helper()
+	w := newWatcherFull(t, sip.Account{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}, sip.SessionTimerOpts{}, false, false,
+		func(c *endpoint.ConsumerOpts) {
+			c.Video, c.Audio = 1, 0
+			c.Policy = &consumer.Policy{MCCs: consumer.OnlyMCCs, Media: []string{"video"}, MaxPerMedia: map[string]int{"video": 1}}
+		})
+	_, call := w.dial(t, b)
+	t.Cleanup(func() { call.Hangup(context.Background()) })
+	return w, call
+}
+
+// seen waits until the MCC stream has shown capture id for n more packets
+// than it had, and returns the new count.
+func (w *watcher) seen(t *testing.T, id string, from, n int) int {
+	t.Helper()
+	var now int
+	waitFor(t, "MCC media showing "+id, func() bool { m, _ := w.count(); now = m[id]; return now >= from+n })
+	return now
+}
+
+// RoundRobin:0 shows the cameras in turn, a switch interval each, on one
+// RTP stream (one SSRC, no sequence gap).
+func TestRoundRobinMCC(t *testing.T) {
+	b := newBoxWith(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, boxSetup{
+		config: func(s string) string {
+			return strings.Replace(s, "#switch_interval = \"10s\"", "switch_interval = \"1s\"", 1)
+		},
+	})
+	w, _ := watchMCC(t, b)
+	main := w.seen(t, "main", 0, 10)
+	wide := w.seen(t, "wide", 0, 10)
+	w.seen(t, "main", main+1, 10) // back to the first
+	w.seen(t, "wide", wide+1, 10)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ssrcs["main"] != w.ssrcs["wide"] || w.seqGaps != 0 {
+		t.Fatalf("SSRCs %08x/%08x, %d sequence gaps across switches", w.ssrcs["main"], w.ssrcs["wide"], w.seqGaps)
+	}
+}
+
+// mutedTone is a microphone whose talker can be silenced.
+type mutedTone struct {
+	hw.AudioSource
+	muted *atomic.Bool
+}
+
+func (m mutedTone) ReadPeriod(ctx context.Context, dst []int16) (hw.Period, error) {
+	p, err := m.AudioSource.ReadPeriod(ctx, dst)
+	if m.muted.Load() {
+		clear(dst)
+	}
+	return p, err
+}
+
+// SoundLevel:0 shows the camera whose microphone hears speech, switching
+// when the other takes over, on one RTP stream.
+func TestSoundLevelMCC(t *testing.T) {
+	mutes := map[string]*atomic.Bool{"synthetic:tone": new(atomic.Bool), "hw:9,0": new(atomic.Bool)}
+	mutes["synthetic:tone"].Store(true)
+	mutes["hw:9,0"].Store(true)
+	b := newBoxWith(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, boxSetup{
+		config: func(s string) string {
+			s = strings.Replace(s, "policy = \"RoundRobin:0\"", "policy = \"SoundLevel:0\"\nmicrophones = [\"table-mic\", \"wide-mic\"]", 1)
+			return s + "\n[[capture]]\nname = \"wide-mic\"\nmedia = \"audio\"\ndevice = \"hw:9,0\"\nscene = \"room\"\n"
+		},
+		devices: func(devs []hw.DeviceInfo) []hw.DeviceInfo {
+			for _, d := range devs {
+				if d.ID == "synthetic:tone" {
+					d.ID = "hw:9,0"
+					return append(devs, d)
+				}
+			}
+			t.Fatal("no synthetic microphone")
+			return nil
+		},
+		audio: func(ctx context.Context, o provider.Order) (hw.AudioSource, error) {
+			tone, err := synthetic.NewTone(hw.SystemClock, nil)
+			if err != nil || mutes[o.Device] == nil {
+				return tone, err
+			}
+			return mutedTone{tone, mutes[o.Device]}, nil
+		},
+	})
+	w, _ := watchMCC(t, b)
+	main := w.seen(t, "main", 0, 10) // nobody speaks: the first camera
+	mutes["hw:9,0"].Store(false)
+	wide := w.seen(t, "wide", 0, 20) // the wide camera's microphone hears speech
+	mutes["hw:9,0"].Store(true)
+	mutes["synthetic:tone"].Store(false)
+	w.seen(t, "main", main+1, 20) // the table microphone takes over
+	m, _ := w.count()
+	if m["wide"] > wide+20 {
+		t.Errorf("wide kept being shown after its microphone fell silent: %d packets, then %d", wide, m["wide"])
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ssrcs["main"] != w.ssrcs["wide"] || w.seqGaps != 0 {
+		t.Fatalf("SSRCs %08x/%08x, %d sequence gaps across switches", w.ssrcs["main"], w.ssrcs["wide"], w.seqGaps)
+	}
+}
