@@ -162,9 +162,9 @@ type watcher struct {
 	// (by 1000 or more) instead of continuing. A few numbers skipped
 	// are frames the send queue dropped under load, and are not counted.
 	seqJumps int
-	noCapt  int
-	noMID   int
-	evCh    chan endpoint.Event
+	noCapt   int
+	noMID    int
+	evCh     chan endpoint.Event
 }
 
 func newWatcher(t *testing.T, account sip.Account, noICE ...bool) *watcher {
