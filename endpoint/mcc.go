@@ -113,21 +113,11 @@ func (m *mccStream) roundRobin(interval time.Duration) {
 }
 
 // followSpeakers listens to the constituents' microphones and shows the
-// one SoundLevel:index names whenever the speaker changes.
+// one SoundLevel:index names whenever the speaker changes. A microphone
+// that goes away hears nothing (so another speaker can take over) and is
+// listened to again every relisten, in case it comes back.
 func (m *mccStream) followSpeakers(index int) {
-	hub := m.s.e.o.Provider.Hub
 	mics := make([]*Subscription, len(m.o.Sources))
-	for i, v := range m.o.Voices {
-		if i >= len(mics) || v.Device == "" {
-			continue
-		}
-		sub, err := hub.Listen(provider.Order{CaptureID: v.CaptureID, Name: v.Name, Media: v.Media, Device: v.Device, Audio: v.Audio})
-		if err != nil {
-			m.s.log.Warn("MCC cannot hear a constituent's microphone", "mcc", m.o.CaptureID, "capture", m.o.Sources[i].CaptureID, "microphone", v.CaptureID, "err", err)
-			continue
-		}
-		mics[i] = sub
-	}
 	defer func() {
 		for _, sub := range mics {
 			if sub != nil {
@@ -135,21 +125,49 @@ func (m *mccStream) followSpeakers(index int) {
 			}
 		}
 	}()
+	listen := func(warn bool) {
+		for i, v := range m.o.Voices {
+			if i >= len(mics) || v.Device == "" || mics[i] != nil {
+				continue
+			}
+			sub, err := m.s.e.o.Provider.Hub.Listen(provider.Order{CaptureID: v.CaptureID, Name: v.Name, Media: v.Media, Device: v.Device, Audio: v.Audio})
+			if err != nil {
+				if warn {
+					m.s.log.Warn("MCC cannot hear a constituent's microphone", "mcc", m.o.CaptureID, "capture", m.o.Sources[i].CaptureID, "microphone", v.CaptureID, "err", err)
+				}
+				continue
+			}
+			mics[i] = sub
+		}
+	}
+	listen(true)
 	who := newSpeakers(len(mics))
 	levels := make([]uint8, len(mics))
 	start := time.Now()
+	polls := 0
 	m.every(levelPoll, func() {
 		for i, sub := range mics {
 			levels[i] = pipeline.SilentLevel
+			if sub != nil && sub.Gone() {
+				sub.Close()
+				mics[i], sub = nil, nil
+			}
 			if sub != nil {
 				levels[i] = sub.AudioLevel()
 			}
+		}
+		if polls++; polls%int(relisten/levelPoll) == 0 {
+			listen(false)
 		}
 		if who.update(time.Since(start), levels) {
 			m.post(who.shown(index))
 		}
 	})
 }
+
+// relisten: how often a SoundLevel MCC tries again to hear a microphone
+// that could not be opened or went away.
+const relisten = 2 * time.Second
 
 // post shows constituent i (or the next that works) from the session's
 // goroutine, unless it is shown already or the stream has closed.

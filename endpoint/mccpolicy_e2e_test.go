@@ -56,13 +56,17 @@ func TestRoundRobinMCC(t *testing.T) {
 	}
 }
 
-// mutedTone is a microphone whose talker can be silenced.
+// mutedTone is a microphone whose talker can be silenced, and which can
+// be pulled out.
 type mutedTone struct {
 	hw.AudioSource
-	muted *atomic.Bool
+	muted, gone *atomic.Bool
 }
 
 func (m mutedTone) ReadPeriod(ctx context.Context, dst []int16) (hw.Period, error) {
+	if m.gone.Load() {
+		return hw.Period{}, hw.ErrGone
+	}
 	p, err := m.AudioSource.ReadPeriod(ctx, dst)
 	if m.muted.Load() {
 		clear(dst)
@@ -70,13 +74,16 @@ func (m mutedTone) ReadPeriod(ctx context.Context, dst []int16) (hw.Period, erro
 	return p, err
 }
 
-// SoundLevel:0 shows the camera whose microphone hears speech, switching
-// when the other takes over, on one RTP stream.
-func TestSoundLevelMCC(t *testing.T) {
-	mutes := map[string]*atomic.Bool{"synthetic:tone": new(atomic.Bool), "hw:9,0": new(atomic.Bool)}
-	mutes["synthetic:tone"].Store(true)
-	mutes["hw:9,0"].Store(true)
-	b := newBoxWith(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, boxSetup{
+// soundLevelBox is the example box with a second microphone (for the wide
+// camera) and its MCC switched by SoundLevel:0; both microphones start
+// muted.
+func soundLevelBox(t *testing.T) (b *box, muted, gone map[string]*atomic.Bool) {
+	muted = map[string]*atomic.Bool{"synthetic:tone": new(atomic.Bool), "hw:9,0": new(atomic.Bool)}
+	gone = map[string]*atomic.Bool{"synthetic:tone": new(atomic.Bool), "hw:9,0": new(atomic.Bool)}
+	for _, m := range muted {
+		m.Store(true)
+	}
+	b = newBoxWith(t, []sip.Caller{{URI: "sip:alice@127.0.0.1", Password: "pw-alice"}}, boxSetup{
 		config: func(s string) string {
 			s = strings.Replace(s, "policy = \"RoundRobin:0\"", "policy = \"SoundLevel:0\"\nmicrophones = [\"table-mic\", \"wide-mic\"]", 1)
 			return s + "\n[[capture]]\nname = \"wide-mic\"\nmedia = \"audio\"\ndevice = \"hw:9,0\"\nscene = \"room\"\n"
@@ -93,19 +100,26 @@ func TestSoundLevelMCC(t *testing.T) {
 		},
 		audio: func(ctx context.Context, o provider.Order) (hw.AudioSource, error) {
 			tone, err := synthetic.NewTone(hw.SystemClock, nil)
-			if err != nil || mutes[o.Device] == nil {
+			if err != nil || muted[o.Device] == nil {
 				return tone, err
 			}
-			return mutedTone{tone, mutes[o.Device]}, nil
+			return mutedTone{tone, muted[o.Device], gone[o.Device]}, nil
 		},
 	})
+	return b, muted, gone
+}
+
+// SoundLevel:0 shows the camera whose microphone hears speech, switching
+// when the other takes over, on one RTP stream.
+func TestSoundLevelMCC(t *testing.T) {
+	b, muted, _ := soundLevelBox(t)
 	w, _ := watchMCC(t, b)
 	w.seen(t, "main", 0, 10) // nobody speaks: the first camera
-	mutes["hw:9,0"].Store(false)
+	muted["hw:9,0"].Store(false)
 	w.seen(t, "wide", 0, 20) // the wide camera's microphone hears speech
 	before, _ := w.count()
-	mutes["hw:9,0"].Store(true)
-	mutes["synthetic:tone"].Store(false)
+	muted["hw:9,0"].Store(true)
+	muted["synthetic:tone"].Store(false)
 	main := w.seen(t, "main", before["main"], 1) // the table microphone takes over
 	// One constituent at a time: once main is back, wide no longer comes.
 	m, _ := w.count()
@@ -118,4 +132,18 @@ func TestSoundLevelMCC(t *testing.T) {
 	if w.ssrcs["main"] != w.ssrcs["wide"] || w.seqJumps != 0 {
 		t.Fatalf("SSRCs %08x/%08x, %d sequence number jumps across switches", w.ssrcs["main"], w.ssrcs["wide"], w.seqJumps)
 	}
+}
+
+// A microphone that goes away while its camera is shown hears nothing
+// from then on: the speaker at the other microphone takes over, though
+// as loud as the last the lost one heard.
+func TestSoundLevelMCCMicrophoneGone(t *testing.T) {
+	b, muted, gone := soundLevelBox(t)
+	w, _ := watchMCC(t, b)
+	muted["hw:9,0"].Store(false)
+	w.seen(t, "wide", 0, 20)
+	before, _ := w.count()
+	gone["hw:9,0"].Store(true)
+	muted["synthetic:tone"].Store(false)
+	w.seen(t, "main", before["main"], 20)
 }

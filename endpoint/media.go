@@ -99,8 +99,15 @@ func (s *Subscription) SSRC() uint32 { return s.f.Load().p.Stream().SSRC() }
 func (s *Subscription) HandleRTCP(pkt []byte) { s.f.Load().p.HandleRTCP(s.sink, pkt) }
 
 // AudioLevel is the level the feed's microphone heard in its last period,
-// in -dBov (RFC 6464 §3: 0 loudest, pipeline.SilentLevel silent).
-func (s *Subscription) AudioLevel() uint8 { return s.f.Load().p.AudioLevel() }
+// in -dBov (RFC 6464 §3: 0 loudest, pipeline.SilentLevel silent); a
+// microphone that went away hears nothing.
+func (s *Subscription) AudioLevel() uint8 {
+	f := s.f.Load()
+	if f.gone.Load() {
+		return pipeline.SilentLevel
+	}
+	return f.p.AudioLevel()
+}
 
 // Stats are this call's sink statistics.
 func (s *Subscription) Stats() pipeline.SinkStats { return s.sink.Stats() }
