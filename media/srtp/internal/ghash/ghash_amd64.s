@@ -59,16 +59,11 @@
 	PCLMULQDQ $0x11, X6, X2   \
 	PCLMULQDQ $0x00, X7, X3
 
-// LASTY adds block src ⊕ y times the power at h (Karatsuba operand at kk)
-// to the sum. The main loop does the block with y last, so that the chain
-// of dependencies from one iteration's y to the next is as short as it can
-// be: the other seven products are summed meanwhile.
-#define LASTY(src, h, kk) \
-	MOVOU     src, X4         \
-	PSHUFB    X15, X4         \
+// MULACC adds the block in X4 (byte-reversed) times the power at h
+// (Karatsuba operand at kk) to the sum.
+#define MULACC(h, kk) \
 	MOVOU     h, X6           \
 	MOVQ      kk, X7          \
-	PXOR      X0, X4          \
 	PSHUFD    $0x4e, X4, X5   \
 	PXOR      X4, X5          \
 	MOVOU     X4, X8          \
@@ -79,22 +74,22 @@
 	PXOR      X8, X2          \
 	PXOR      X5, X3
 
+// LASTY adds block src ⊕ y times the power at h (Karatsuba operand at kk)
+// to the sum. The main loop does the block with y last, so that the chain
+// of dependencies from one iteration's y to the next is as short as it can
+// be: the other seven products are summed meanwhile.
+#define LASTY(src, h, kk) \
+	MOVOU     src, X4         \
+	PSHUFB    X15, X4         \
+	PXOR      X0, X4          \
+	MULACC(h, kk)
+
 // NEXT adds block src times the power at h (Karatsuba operand at kk) to
 // the sum.
 #define NEXT(src, h, kk) \
 	MOVOU     src, X4         \
 	PSHUFB    X15, X4         \
-	MOVOU     h, X6           \
-	MOVQ      kk, X7          \
-	PSHUFD    $0x4e, X4, X5   \
-	PXOR      X4, X5          \
-	MOVOU     X4, X8          \
-	PCLMULQDQ $0x00, X6, X4   \
-	PCLMULQDQ $0x11, X6, X8   \
-	PCLMULQDQ $0x00, X7, X5   \
-	PXOR      X4, X1          \
-	PXOR      X8, X2          \
-	PXOR      X5, X3
+	MULACC(h, kk)
 
 // REDUCE finishes the Karatsuba sum into the 256-bit X2:X1 and reduces it
 // into X0: two Montgomery steps, each T = low qword · polyHigh, then the

@@ -38,12 +38,9 @@ TEXT ·cpuid7ECX(SB), NOSPLIT, $0-4
 //	X14      polyHigh in its low qword
 //	Y15      the byte-reversing VPSHUFB mask in both lanes
 
-// PAIR multiplies the blocks at src, plus Y0, by the powers at h
+// PAIRMUL multiplies the blocks in Y4 (byte-reversed) by the powers at h
 // (Karatsuba operands at kk): low, high and middle products in Y4, Y5, Y6.
-#define PAIR(src, h, kk) \
-	VMOVDQU    src, Y4          \
-	VPSHUFB    Y15, Y4, Y4      \
-	VPXOR      Y0, Y4, Y4       \
+#define PAIRMUL(h, kk) \
 	VMOVDQU    h, Y7            \
 	VPSHUFD    $0x4e, Y4, Y6    \
 	VPXOR      Y4, Y6, Y6       \
@@ -51,16 +48,19 @@ TEXT ·cpuid7ECX(SB), NOSPLIT, $0-4
 	VPCLMULQDQ $0x00, Y7, Y4, Y4 \
 	VPCLMULQDQ $0x00, kk, Y6, Y6
 
+// PAIR multiplies the blocks at src, plus Y0, by the powers at h
+// (Karatsuba operands at kk): low, high and middle products in Y4, Y5, Y6.
+#define PAIR(src, h, kk) \
+	VMOVDQU    src, Y4          \
+	VPSHUFB    Y15, Y4, Y4      \
+	VPXOR      Y0, Y4, Y4       \
+	PAIRMUL(h, kk)
+
 // PAIRNOY is PAIR without adding Y0.
 #define PAIRNOY(src, h, kk) \
 	VMOVDQU    src, Y4          \
 	VPSHUFB    Y15, Y4, Y4      \
-	VMOVDQU    h, Y7            \
-	VPSHUFD    $0x4e, Y4, Y6    \
-	VPXOR      Y4, Y6, Y6       \
-	VPCLMULQDQ $0x11, Y7, Y4, Y5 \
-	VPCLMULQDQ $0x00, Y7, Y4, Y4 \
-	VPCLMULQDQ $0x00, kk, Y6, Y6
+	PAIRMUL(h, kk)
 
 // SINGLE is PAIR for one block, in the low lanes (the upper ones cleared).
 #define SINGLE(src, h, kk) \
