@@ -116,7 +116,11 @@ func (m exclusiveMic) Close() error {
 // call leaves, and its Close stops it.
 func TestHubListenThenCall(t *testing.T) {
 	var open atomic.Int32
+	var broken atomic.Bool
 	hub := endpoint.NewHub(endpoint.Opener{Audio: func(ctx context.Context, o provider.Order) (hw.AudioSource, error) {
+		if broken.Load() {
+			return nil, errors.New("device failed")
+		}
 		if open.Add(1) > 1 {
 			open.Add(-1)
 			return nil, errors.New("device busy")
@@ -161,4 +165,20 @@ func TestHubListenThenCall(t *testing.T) {
 	if act := hub.Active(); len(act) != 0 || open.Load() != 0 {
 		t.Fatalf("after the listener left: streaming %v, %d open", act, open.Load())
 	}
+
+	// The microphone fails as a call takes it over: the listener hears
+	// silence and sees it gone (so a SoundLevel MCC listens again later).
+	l, err = hub.Listen(mic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the listener to hear the tone again", func() bool { return l.AudioLevel() == 23 })
+	broken.Store(true)
+	if _, err := hub.Subscribe(mic, st, func(uint32) (pipeline.Sink, error) { return &sink, nil }); err == nil {
+		t.Fatal("a call on a failed microphone was accepted")
+	}
+	if !l.Gone() || l.AudioLevel() != pipeline.SilentLevel {
+		t.Fatalf("listener after the failed restart: gone %v, level %d", l.Gone(), l.AudioLevel())
+	}
+	l.Close()
 }

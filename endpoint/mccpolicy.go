@@ -99,13 +99,10 @@ func (s *speakers) update(now time.Duration, levels []uint8) bool {
 
 func (s *speakers) take(i int) {
 	s.current, s.cand = i, -1
-	for k, r := range s.recent {
-		if r == i {
-			s.recent = append(s.recent[:k], s.recent[k+1:]...)
-			break
-		}
+	if k := slices.Index(s.recent, i); k >= 0 {
+		s.recent = slices.Delete(s.recent, k, k+1)
 	}
-	s.recent = append([]int{i}, s.recent...)
+	s.recent = slices.Insert(s.recent, 0, i)
 }
 
 // shown is the constituent "SoundLevel:index" shows (RFC 8846 §7.2.1.1: 0

@@ -184,6 +184,8 @@ func (h *Hub) takeOver(key feedKey, o provider.Order, c sdp.Codec) *feed {
 		h.stop(g)
 		nf, err := h.start(key, o, c)
 		if err != nil {
+			// The listeners hear nothing now and listen again later.
+			g.gone.Store(true)
 			h.log.Warn("microphone not restarted for a call", "capture", o.CaptureID, "err", err)
 			return nil
 		}

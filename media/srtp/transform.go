@@ -182,15 +182,17 @@ func (t *transform) sealGCM(pkt []byte, hl int, segs [][]byte, ssrc uint32, inde
 	// rest encrypts the payload.
 	var mask [aesctr.BlockSize]byte
 	n := t.encrypt(pkt, hl, segs, &j0, &mask)
-	// Three GHASH calls: the padded header, the ciphertext's whole blocks,
-	// and its padded last partial block together with the length block.
-	var y, head [aesctr.BlockSize]byte
+	// Three GHASH calls for a header of up to 64 bytes (the usual ones):
+	// the header zero-padded (copied), the ciphertext's whole blocks, and
+	// its padded last partial block together with the length block.
+	var y [aesctr.BlockSize]byte
+	var head [4 * aesctr.BlockSize]byte
 	var tail [2 * aesctr.BlockSize]byte
-	whole := hl &^ (aesctr.BlockSize - 1)
-	t.ghk.Update(&y, pkt[:whole])
-	if whole < hl {
-		copy(head[:], pkt[whole:hl])
-		t.ghk.Update(&y, head[:])
+	if hl <= len(head) {
+		copy(head[:], pkt[:hl])
+		t.ghk.Update(&y, head[:(hl+aesctr.BlockSize-1)&^(aesctr.BlockSize-1)])
+	} else {
+		t.ghk.UpdatePadded(&y, pkt[:hl])
 	}
 	ctEnd := hl + (n-hl)&^(aesctr.BlockSize-1)
 	t.ghk.Update(&y, pkt[hl:ctEnd])

@@ -388,7 +388,9 @@ func hotLoop(data []byte) error {
 				if _, err := ss.SealRTPSegments(out[:0], p.Header(), p.Segments()); err != nil {
 					panic(err)
 				}
-				hdr = append(hdr[:0], p.Header()...)
+				if hdr == nil {
+					hdr = append(hdr, p.Header()...)
+				}
 				sizes = append(sizes, p.PayloadLen())
 			})
 		})
